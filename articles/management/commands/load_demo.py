@@ -1,0 +1,68 @@
+"""Demo content and accounts for `make run`; running it again changes nothing."""
+
+import secrets
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+# username -> (group, is_superuser)
+DEMO_ACCOUNTS = {
+    "editor": ("Editors", False),
+    "moderator": ("Moderators", False),
+    "admin": (None, True),
+}
+
+
+def accounts_file() -> Path:
+    return settings.DATA_DIR / "demo-accounts.txt"
+
+
+def read_passwords(path: Path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    pairs = (
+        line.split(None, 1) for line in path.read_text().splitlines() if line.strip()
+    )
+    return {name: password.strip() for name, password in pairs if name in DEMO_ACCOUNTS}
+
+
+class Command(BaseCommand):
+    help = "Ensure demo accounts (editor, moderator, admin) and the demo story exist."
+
+    def handle(self, *args, **options) -> None:
+        self.ensure_accounts()
+
+    @transaction.atomic
+    def ensure_accounts(self) -> None:
+        path = accounts_file()
+        passwords = read_passwords(path)
+        rewrite = set(passwords) != set(DEMO_ACCOUNTS)
+        User = get_user_model()
+        for username, (group_name, is_superuser) in DEMO_ACCOUNTS.items():
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={"is_staff": True, "is_superuser": is_superuser},
+            )
+            if username not in passwords:
+                # The file records the passwords: a name missing there gets a new one.
+                passwords[username] = secrets.token_urlsafe(12)
+                created = True
+            if created:
+                user.set_password(passwords[username])
+                user.save()
+            if group_name:
+                group, _ = Group.objects.get_or_create(name=group_name)
+                user.groups.add(group)
+        if rewrite:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(
+                "".join(f"{name} {passwords[name]}\n" for name in DEMO_ACCOUNTS)
+            )
+            path.chmod(0o600)
+        self.stdout.write(f"Demo accounts for /admin/ (stored in {path}):")
+        for name in DEMO_ACCOUNTS:
+            self.stdout.write(f"  {name:<10} {passwords[name]}")

@@ -1,0 +1,126 @@
+"""`make run` / `make dev`: database, migrations, demo content, static files, server.
+
+Ctrl-C or SIGTERM stops the site and the embedded database if this process started it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import signal
+import subprocess
+import sys
+
+from newsroom import devdb
+
+MANAGE = [sys.executable, str(devdb.ROOT / "manage.py")]
+
+
+def local_secret_key() -> str:
+    """The generated key of this checkout, kept in the git-ignored data folder."""
+    path = devdb.DATA_DIR / "secret_key"
+    if not path.exists():
+        devdb.DATA_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def prepare_environment(*, dev: bool) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
+    os.environ.setdefault("DJANGO_SECRET_KEY", local_secret_key())
+    os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
+    # Plain HTTP on the loopback interface: no HTTPS redirect, no Secure-only cookies.
+    os.environ.setdefault("NEWSROOM_HTTPS", "false")
+    os.environ.setdefault("NEWSROOM_SERVE_MEDIA", "true")
+    os.environ["DJANGO_DEBUG"] = (
+        "true" if dev else os.environ.get("DJANGO_DEBUG", "false")
+    )
+
+
+def manage(*args: str) -> None:
+    print(f"==> manage.py {' '.join(args)}", flush=True)
+    subprocess.run([*MANAGE, *args], check=True)
+
+
+def server_command(*, dev: bool, port: str) -> list[str]:
+    if dev:
+        return [*MANAGE, "runserver", f"127.0.0.1:{port}"]
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "newsroom.wsgi",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        os.environ.get("NEWSROOM_WORKERS", "3"),
+        "--access-logfile",
+        "-",
+        "--no-control-socket",
+        "--graceful-timeout",
+        "10",
+    ]
+
+
+def serve(command: list[str]) -> int:
+    server = subprocess.Popen(
+        command,
+        # A parent without job control may leave SIGINT ignored; the server needs it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+
+    def forward_term(signum: int, frame: object) -> None:
+        if server.poll() is None:
+            server.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, forward_term)
+    while True:
+        try:
+            return server.wait()
+        except KeyboardInterrupt:
+            # A terminal's Ctrl-C reaches the server too; a bare `kill -INT` does not.
+            if server.poll() is None:
+                server.send_signal(signal.SIGINT)
+
+
+def stop_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def main(argv: list[str] | None = None) -> int:
+    # Until the server runs, SIGTERM unwinds through `finally` like Ctrl-C does.
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--dev", action="store_true", help="runserver with DEBUG on")
+    args = parser.parse_args(argv)
+    port = os.environ.get("PORT", "8000")
+    try:
+        database_url, started = devdb.ensure_database_url("run")
+    except devdb.DevDBError as error:
+        print(error, file=sys.stderr)
+        return 2
+    where = "embedded, started now" if started else "already running or given"
+    print(f"==> database {database_url} ({where})", flush=True)
+    try:
+        prepare_environment(dev=args.dev)
+        manage("migrate", "--noinput")
+        manage("load_demo")
+        if not args.dev:
+            manage("collectstatic", "--noinput", "--verbosity", "0")
+        print(f"==> serving http://127.0.0.1:{port}/ (Ctrl-C stops)", flush=True)
+        return serve(server_command(dev=args.dev, port=port))
+    except subprocess.CalledProcessError as error:
+        print(f"Set-up step failed: {' '.join(error.cmd[1:])}", file=sys.stderr)
+        return error.returncode or 1
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        if started:
+            devdb.stop("run")
+            print("==> embedded database stopped", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

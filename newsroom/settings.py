@@ -1,0 +1,216 @@
+"""Newsroom settings: one module; the environment is read only through newsroom.env."""
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+
+from newsroom import env
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+# Git-ignored home of everything a local install generates: database, secret key,
+# demo passwords, uploads, collected static files, cache.
+DATA_DIR = Path(env.get("NEWSROOM_DATA_DIR", str(BASE_DIR / ".data")))
+
+DEBUG = env.get_bool("DJANGO_DEBUG")
+SECRET_KEY = env.get("DJANGO_SECRET_KEY", "local-only-insecure-key" if DEBUG else None)
+ALLOWED_HOSTS = env.get_list(
+    "DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else ""
+)
+CSRF_TRUSTED_ORIGINS = env.get_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
+    "django.contrib.postgres",
+    "articles",
+    "comments",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "newsroom.urls"
+WSGI_APPLICATION = "newsroom.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
+                "newsroom.context_processors.site",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------
+# `make run` and `make test` set DATABASE_URL (embedded server: newsroom/devdb.py);
+# a bare manage.py never starts servers as a side effect.
+if not env.get("DATABASE_URL", ""):
+    raise ImproperlyConfigured(
+        "DATABASE_URL is not set: use `make run` / `make test`, or export "
+        "DATABASE_URL=postgres://USER@HOST:5432/newsroom"
+    )
+try:
+    DATABASES = {"default": dj_database_url.parse(env.get("DATABASE_URL"))}
+except ValueError as error:  # dj-database-url's errors for a malformed URL
+    raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {error}") from None
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured(
+        "Newsroom needs PostgreSQL: DATABASE_URL must start with postgres://"
+    )
+if env.get_bool("DJANGO_DB_POOL"):
+    # psycopg's pool replaces persistent connections; Django refuses both at once.
+    DATABASES["default"]["OPTIONS"] = {"pool": True}
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env.get_int("DJANGO_CONN_MAX_AGE", 60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache ----------------------------------------------------------------------
+# Shared by every worker: Redis in production, files under DATA_DIR otherwise
+# (never per-process memory, which workers could not see each other's writes in).
+REDIS_URL = env.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": DATA_DIR / "cache",
+        }
+    }
+
+# --- Auth -----------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": f"django.contrib.auth.password_validation.{name}"}
+    for name in (
+        "UserAttributeSimilarityValidator",
+        "MinimumLengthValidator",
+        "CommonPasswordValidator",
+        "NumericPasswordValidator",
+    )
+]
+
+# --- Internationalisation -------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env.get("NEWSROOM_TIME_ZONE", "America/New_York")
+USE_I18N = True
+USE_TZ = True
+
+# --- Static and uploaded files --------------------------------------------------
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = DATA_DIR / "static"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env.get("NEWSROOM_MEDIA_ROOT", str(DATA_DIR / "media")))
+# In production the reverse proxy serves /media/; `make run` lets Django do it.
+SERVE_MEDIA = env.get_bool("NEWSROOM_SERVE_MEDIA", DEBUG)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+# --- Email (Django 6.1 mailers) ------------------------------------------------
+# Printed to the console unless an SMTP host is configured.
+smtp_host = env.get("NEWSROOM_SMTP_HOST", "")
+if smtp_host:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": smtp_host,
+                "port": env.get_int("NEWSROOM_SMTP_PORT", 587),
+                "username": env.get("NEWSROOM_SMTP_USER", ""),
+                "password": env.get("NEWSROOM_SMTP_PASSWORD", ""),
+                "use_tls": env.get_bool("NEWSROOM_SMTP_TLS", True),
+            },
+        }
+    }
+else:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+DEFAULT_FROM_EMAIL = env.get("DJANGO_DEFAULT_FROM_EMAIL", "newsroom@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Security -------------------------------------------------------------------
+# HTTPS is assumed whenever DEBUG is off; `make run` turns it off because it serves
+# plain HTTP on the loopback interface only.
+HTTPS = env.get_bool("NEWSROOM_HTTPS", not DEBUG)
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = (
+    env.get_int("DJANGO_SECURE_HSTS_SECONDS", 31_536_000) if HTTPS else 0
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.get_bool(
+    "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True
+)
+SECURE_HSTS_PRELOAD = env.get_bool("DJANGO_SECURE_HSTS_PRELOAD", True)
+if env.get_bool("DJANGO_SECURE_PROXY_SSL_HEADER"):
+    # Only behind a proxy that always sets this header itself.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "media-src": [CSP.SELF],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "object-src": [CSP.NONE],
+}
+
+# --- Logging: everything to stdout, where gunicorn and systemd collect it ------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "plain",
+        },
+    },
+    "root": {"handlers": ["stdout"], "level": env.get("NEWSROOM_LOG_LEVEL", "INFO")},
+}
+
+# --- Newsroom -------------------------------------------------------------------
+SITE_NAME = env.get("NEWSROOM_SITE_NAME", "Newsroom")

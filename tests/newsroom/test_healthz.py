@@ -1,0 +1,27 @@
+import pytest
+from django.db import connection
+
+
+@pytest.mark.django_db
+def test_healthz_answers_ok_when_the_database_answers(client):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.content == b"ok"
+    assert "no-cache" in response["Cache-Control"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_healthz_answers_503_when_the_database_does_not(client, free_port):
+    # A real connection attempt to a port where no server listens.
+    original_port = connection.settings_dict["PORT"]
+    connection.close()
+    connection.settings_dict["PORT"] = free_port
+    try:
+        response = client.get("/healthz")
+    finally:
+        connection.close()
+        connection.settings_dict["PORT"] = original_port
+
+    assert response.status_code == 503
+    assert response.content == b"database unavailable"

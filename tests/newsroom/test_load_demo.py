@@ -1,0 +1,55 @@
+import pytest
+from django.contrib.auth import authenticate, get_user_model
+from django.core.management import call_command
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def data_dir(settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    return tmp_path
+
+
+def passwords_in(path) -> dict[str, str]:
+    return dict(line.split() for line in path.read_text().splitlines())
+
+
+def test_demo_accounts_are_created_once_with_random_passwords(data_dir, capsys):
+    call_command("load_demo")
+    first = passwords_in(data_dir / "demo-accounts.txt")
+    call_command("load_demo")
+    second = passwords_in(data_dir / "demo-accounts.txt")
+    output = capsys.readouterr().out
+
+    assert set(first) == {"editor", "moderator", "admin"}
+    assert first == second
+    assert len(set(first.values())) == 3
+    assert str(data_dir / "demo-accounts.txt") in output
+    assert f"editor     {first['editor']}" in output
+    for username, password in first.items():
+        assert authenticate(username=username, password=password) is not None
+    assert (data_dir / "demo-accounts.txt").stat().st_mode & 0o777 == 0o600
+
+
+def test_demo_accounts_have_their_roles(data_dir):
+    call_command("load_demo")
+    users = get_user_model().objects
+
+    assert list(users.get(username="editor").groups.values_list("name", flat=True)) == [
+        "Editors"
+    ]
+    assert list(
+        users.get(username="moderator").groups.values_list("name", flat=True)
+    ) == ["Moderators"]
+    assert users.get(username="admin").is_superuser
+    assert not users.get(username="editor").is_superuser
+
+
+def test_a_lost_passwords_file_gets_new_working_passwords(data_dir):
+    call_command("load_demo")
+    (data_dir / "demo-accounts.txt").unlink()
+    call_command("load_demo")
+    renewed = passwords_in(data_dir / "demo-accounts.txt")
+
+    assert authenticate(username="editor", password=renewed["editor"]) is not None
