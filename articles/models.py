@@ -1,0 +1,311 @@
+from datetime import datetime
+from typing import Self
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=140, unique=True)
+    job_title = models.CharField(max_length=120, blank=True)
+    bio = models.TextField(blank=True, help_text="Two or three sentences, plain text.")
+    photo = models.ImageField(upload_to="authors/", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = slugify(self.name)[:140]
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:author-detail", kwargs={"slug": self.slug})
+
+
+class Topic(models.Model):
+    name = models.CharField(max_length=80)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="topic_name_unique_ignoring_case",
+                violation_error_message="A topic with this name already exists.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = slugify(self.name)[:100]
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:topic-detail", kwargs={"slug": self.slug})
+
+
+class StoryQuerySet(models.QuerySet):
+    def published(self, *, at: datetime | None = None) -> Self:
+        """Stories readers may see: marked published, and not embargoed at `at`."""
+        return self.filter(
+            status=self.model.Status.PUBLISHED,
+            published_at__lte=at or timezone.now(),
+        )
+
+    def for_listing(self) -> Self:
+        """What a list of stories prints: bylines in order, topics."""
+        return self.prefetch_related(
+            models.Prefetch(
+                "bylines", queryset=Byline.objects.select_related("author")
+            ),
+            "topics",
+        )
+
+    def for_detail(self) -> Self:
+        """A story page: listing data plus its published clarifications."""
+        return self.for_listing().prefetch_related(
+            models.Prefetch(
+                "clarifications",
+                queryset=Clarification.objects.published(),
+                to_attr="published_clarifications",
+            )
+        )
+
+
+class Story(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    headline = models.CharField(
+        max_length=200,
+        help_text='Never type "(UPDATED)": it is added when a clarification exists.',
+    )
+    slug = models.SlugField(
+        max_length=200,
+        unique=True,
+        help_text="The story's address. Changing it keeps old links working.",
+    )
+    dek = models.CharField(
+        "summary",
+        max_length=300,
+        blank=True,
+        help_text="One sentence under the headline; also used by feeds and search.",
+    )
+    body = models.TextField(
+        help_text="Markdown: blank lines between paragraphs, ## for subheads, "
+        "> for quotes, [text](https://…) for links."
+    )
+    lead_image = models.ImageField(
+        upload_to="stories/%Y/%m/",
+        blank=True,
+        width_field="lead_image_width",
+        height_field="lead_image_height",
+    )
+    lead_image_width = models.PositiveIntegerField(
+        null=True, blank=True, editable=False
+    )
+    lead_image_height = models.PositiveIntegerField(
+        null=True, blank=True, editable=False
+    )
+    lead_image_alt = models.CharField(
+        "lead image description",
+        max_length=250,
+        blank=True,
+        help_text="What the image shows, for readers who cannot see it. Required "
+        "with an image.",
+    )
+    lead_image_caption = models.CharField(max_length=300, blank=True)
+    lead_image_credit = models.CharField(max_length=120, blank=True)
+    status = models.CharField(max_length=16, choices=Status, default=Status.DRAFT)
+    published_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Readers see the story from this moment; a future time embargoes it.",
+    )
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    comments_open = models.BooleanField(
+        default=True,
+        help_text="Readers may comment (comments also close automatically some "
+        "days after publication).",
+    )
+    authors = models.ManyToManyField(Author, through="Byline", related_name="stories")
+    topics = models.ManyToManyField(Topic, related_name="stories", blank=True)
+    search_vector = models.GeneratedField(
+        expression=SearchVector("headline", weight="A", config="english")
+        + SearchVector("dek", weight="B", config="english")
+        + SearchVector("body", weight="C", config="english"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    objects = StoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "stories"
+        ordering = ["-published_at", "-pk"]
+        permissions = [("publish_story", "Can publish and unpublish stories")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(published_at__isnull=False),
+                name="published_story_has_time",
+                violation_error_message="A published story needs a publication time.",
+            ),
+            models.CheckConstraint(
+                condition=Q(lead_image="") | ~Q(lead_image_alt=""),
+                name="lead_image_has_description",
+                violation_error_message="Describe the lead image for readers who "
+                "cannot see it.",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["status", "-published_at"], name="story_published_idx"
+            ),
+            GinIndex(fields=["search_vector"], name="story_search_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.headline
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = slugify(self.headline)[:200]
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        day = timezone.localdate(self.published_at or self.created_at)
+        return reverse(
+            "articles:story-detail",
+            kwargs={
+                "year": day.year,
+                "month": day.month,
+                "day": day.day,
+                "slug": self.slug,
+            },
+        )
+
+    @property
+    def is_live(self) -> bool:
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+
+class Byline(models.Model):
+    class Role(models.TextChoices):
+        WRITER = "writer", "Writer"
+        CONTRIBUTOR = "contributor", "Contributing reporter"
+        PHOTOGRAPHER = "photographer", "Photographer"
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="bylines")
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="bylines")
+    role = models.CharField(max_length=20, choices=Role, default=Role.WRITER)
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Order in the byline, lowest first."
+    )
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["story", "author"],
+                name="author_once_per_story",
+                violation_error_message="This author is already on the byline.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author} ({self.get_role_display()})"
+
+
+class ClarificationQuerySet(models.QuerySet):
+    def published(self, *, at: datetime | None = None) -> Self:
+        """Clarifications readers see: published at or before `at`, oldest first."""
+        return self.filter(published_at__lte=at or timezone.now()).order_by(
+            "published_at", "pk"
+        )
+
+
+class Clarification(models.Model):
+    class Kind(models.TextChoices):
+        CLARIFICATION = "clarification", "Clarification"
+        CORRECTION = "correction", "Correction"
+
+    story = models.ForeignKey(
+        Story, on_delete=models.CASCADE, related_name="clarifications"
+    )
+    kind = models.CharField(max_length=16, choices=Kind, default=Kind.CLARIFICATION)
+    text = models.TextField(
+        help_text="What was wrong or unclear, and what is right. Once published it "
+        "cannot be edited: add a later clarification instead."
+    )
+    published_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Shown with this date. Empty keeps it as an unpublished draft.",
+    )
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = ClarificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["published_at", "pk"]
+        indexes = [
+            models.Index(fields=["-published_at"], name="clarification_recent_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.story}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None and self.published_at <= timezone.now()
+
+
+class SlugHistory(models.Model):
+    """A slug a story used to have, so its old address keeps answering (301)."""
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="old_slugs")
+    slug = models.SlugField(max_length=200, unique=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name_plural = "slug history"
+
+    def __str__(self) -> str:
+        return self.slug
