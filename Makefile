@@ -28,7 +28,11 @@ endef
 # missing and we may (root with apt); otherwise a note says what to install.
 OS_PACKAGES := flite
 
-.PHONY: help setup os-packages run dev test lint lock stop-db reset-data
+# What the browser suite needs (CI installs these; elsewhere the suite skips loudly).
+BROWSER_PACKAGES := chromium fonts-dejavu-core
+
+.PHONY: help setup os-packages browser-tools run dev test test-browser lint lock \
+	stop-db reset-data screenshots
 
 help:
 	@echo "make run    serve the site with demo content on http://127.0.0.1:$${PORT:-8000}"
@@ -64,7 +68,25 @@ os-packages:
 	  fi; \
 	fi
 
-setup: $(STAMP) os-packages
+# The npm checkers for the browser suite (axe-core, vnu-jar); skipped without npm.
+node_modules/.installed: package-lock.json
+	@if command -v npm >/dev/null; then \
+	  echo "==> installing axe-core and vnu-jar (npm)"; \
+	  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "!!  npm not found: the browser suite will be skipped"; fi
+
+browser-tools: node_modules/.installed
+	@missing=""; for pkg in $(BROWSER_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$pkg 2>/dev/null | grep -q "ok installed" || missing="$$missing $$pkg"; \
+	done; \
+	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
+	if [ -n "$$missing" ]; then \
+	  echo "==> installing browser-suite packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+setup: $(STAMP) os-packages node_modules/.installed
 	@if [ ! -x $(PY) ] || ! $(PY) -c 'import django' 2>/dev/null; then \
 	  rm -f $(STAMP); $(MAKE) --no-print-directory $(STAMP); fi
 
@@ -82,6 +104,11 @@ test: lint
 	DJANGO_SETTINGS_MODULE=newsroom.settings_test $(PY) -m newsroom.devdb with test -- \
 	  $(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
+	$(PY) -m pytest -m browser tests/browser
+
+# Only the real-browser suite (Chromium, axe-core, vnu), in its own test database.
+test-browser: setup
+	$(PY) -m pytest -m browser tests/browser
 
 lock:
 	$(PY) -m piptools compile --quiet --extra dev --strip-extras --allow-unsafe \
