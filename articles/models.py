@@ -3,13 +3,29 @@ from typing import Self
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVector,
+    SearchVectorField,
+)
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+
+from articles.rendering import MATCH_END, MATCH_START, plain_headline
+
+
+class AuthorQuerySet(models.QuerySet):
+    def bylined(self) -> Self:
+        """Authors with at least one story readers can see (sitemap)."""
+        return self.filter(
+            Exists(Story.objects.published().filter(bylines__author=OuterRef("pk")))
+        )
 
 
 class Author(models.Model):
@@ -18,6 +34,8 @@ class Author(models.Model):
     job_title = models.CharField(max_length=120, blank=True)
     bio = models.TextField(blank=True, help_text="Two or three sentences, plain text.")
     photo = models.ImageField(upload_to="authors/", blank=True)
+
+    objects = AuthorQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -34,10 +52,20 @@ class Author(models.Model):
         return reverse("articles:author-detail", kwargs={"slug": self.slug})
 
 
+class TopicQuerySet(models.QuerySet):
+    def in_use(self) -> Self:
+        """Topics with at least one story readers can see (navigation, sitemap)."""
+        return self.filter(
+            Exists(Story.objects.published().filter(topics=OuterRef("pk")))
+        )
+
+
 class Topic(models.Model):
     name = models.CharField(max_length=80)
     slug = models.SlugField(max_length=100, unique=True)
     description = models.TextField(blank=True)
+
+    objects = TopicQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -70,12 +98,48 @@ class StoryQuerySet(models.QuerySet):
         )
 
     def for_listing(self) -> Self:
-        """What a list of stories prints: bylines in order, topics."""
+        """What a list of stories prints: bylines in order, topics, updated time."""
         return self.prefetch_related(
             models.Prefetch(
                 "bylines", queryset=Byline.objects.select_related("author")
             ),
             "topics",
+        ).with_last_clarified_at()
+
+    def with_last_clarified_at(self) -> Self:
+        """Annotate `last_clarified_at`: when the newest published clarification
+        appeared (None without one). "(UPDATED)" and dateModified derive from it."""
+        newest = (
+            Clarification.objects.published()
+            .filter(story=OuterRef("pk"))
+            .order_by("-published_at")
+            .values("published_at")[:1]
+        )
+        return self.annotate(last_clarified_at=Subquery(newest))
+
+    def search(self, terms: str) -> Self:
+        """Stories matching `terms` (web-search syntax), best match first.
+
+        Uses the generated `search_vector` column and its GIN index; annotates `rank`
+        and `excerpt`, a body fragment whose matches sit between MATCH_START and
+        MATCH_END (escape it before display: rendering.highlighted_excerpt).
+        """
+        query = SearchQuery(terms, search_type="websearch", config="english")
+        return (
+            self.filter(search_vector=query)
+            .annotate(
+                rank=SearchRank(F("search_vector"), query),
+                excerpt=SearchHeadline(
+                    "body",
+                    query,
+                    config="english",
+                    start_sel=MATCH_START,
+                    stop_sel=MATCH_END,
+                    max_words=40,
+                    min_words=20,
+                ),
+            )
+            .order_by("-rank", "-published_at", "-pk")
         )
 
     def for_detail(self) -> Self:
@@ -218,6 +282,39 @@ class Story(models.Model):
             and self.published_at <= timezone.now()
         )
 
+    @property
+    def plain_headline(self) -> str:
+        """The headline for <title>, feeds and JSON-LD: never "(UPDATED)"."""
+        return plain_headline(self.headline)
+
+    # The next two read the `last_clarified_at` annotation (for_listing/for_detail).
+    @property
+    def is_updated(self) -> bool:
+        """Shown as "(UPDATED)": at least one published clarification."""
+        return self.last_clarified_at is not None
+
+    @property
+    def modified_at(self) -> datetime | None:
+        """dateModified: the newest published clarification, else publication (never
+        before publication, even for a note dated earlier, e.g. by an import)."""
+        moments = [m for m in (self.last_clarified_at, self.published_at) if m]
+        return max(moments, default=None)
+
+    # The next two read the prefetched bylines (for_listing/for_detail).
+    @property
+    def writers(self) -> list["Author"]:
+        """The "By A, B and C" line: writers in byline order (everyone, if no one
+        is credited as a writer, so a story never goes without a byline)."""
+        bylines = list(self.bylines.all())
+        writers = [b.author for b in bylines if b.role == Byline.Role.WRITER]
+        return writers or [b.author for b in bylines]
+
+    @property
+    def other_credits(self) -> list["Byline"]:
+        """Bylines printed after the writers, with their role (photographer…)."""
+        writers = set(self.writers)
+        return [b for b in self.bylines.all() if b.author not in writers]
+
 
 class Byline(models.Model):
     class Role(models.TextChoices):
@@ -251,6 +348,16 @@ class ClarificationQuerySet(models.QuerySet):
         """Clarifications readers see: published at or before `at`, oldest first."""
         return self.filter(published_at__lte=at or timezone.now()).order_by(
             "published_at", "pk"
+        )
+
+    def public(self, *, at: datetime | None = None) -> Self:
+        """Published clarifications on stories readers can see, newest first: the
+        site-wide archive and its feed (a draft story's notes stay hidden)."""
+        return (
+            self.published(at=at)
+            .filter(story__in=Story.objects.published(at=at))
+            .select_related("story")
+            .order_by("-published_at", "-pk")
         )
 
 

@@ -1,12 +1,16 @@
 """The newsroom's verbs on stories. Views, admin actions and commands all call these."""
 
-from datetime import datetime
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, time
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
-from articles.models import Clarification, SlugHistory, Story
+from articles.importing import ParsedNote, ParsedStory
+from articles.models import Author, Byline, Clarification, SlugHistory, Story, Topic
 
 
 class PublishError(Exception):
@@ -84,3 +88,163 @@ def change_story_slug(story: Story, *, new_slug: str) -> Story:
     story.slug = new_slug
     story.save(update_fields=["slug", "updated_at"])
     return story
+
+
+@dataclass(frozen=True)
+class ImportedStory:
+    story: Story
+    created: bool
+    changed: bool
+    notes: tuple[str, ...]  # what the import left alone, for the editor to check
+
+
+@transaction.atomic
+def import_story(
+    parsed: ParsedStory,
+    *,
+    by: AbstractBaseUser | None,
+    published_at: datetime | None = None,
+    draft: bool = False,
+) -> ImportedStory:
+    """Create or update the story a parsed file describes, keyed by its slug.
+
+    The slug comes from the headline; a story that used it before a slug change is
+    found too. Bylines and topics become the file's. Clarifications are matched by
+    kind and text, so importing twice adds none twice; a published clarification
+    missing from the file is kept (they are append-only). Without `published_at`
+    an existing story keeps its publication time, so its URL doesn't move; a new
+    one is published now. Publishing goes through `publish_story` and its rules.
+    """
+    slug = _slug_for(parsed.headline, fallback="story")[:200]
+    story = (
+        Story.objects.filter(slug=slug).first()
+        or Story.objects.filter(old_slugs__slug=slug).first()
+    )
+    created = story is None
+    changed = created
+    if created:
+        story = Story.objects.create(
+            headline=parsed.headline, slug=slug, body=parsed.body
+        )
+    elif (story.headline, story.body) != (parsed.headline, parsed.body):
+        story.headline, story.body = parsed.headline, parsed.body
+        story.save(update_fields=["headline", "body", "updated_at"])
+        changed = True
+    changed |= _replace_bylines(story, parsed.authors)
+    changed |= _replace_topics(story, parsed.topics)
+    if draft:
+        if story.status == Story.Status.PUBLISHED:
+            unpublish_story(story, by=by)
+            changed = True
+        if published_at and story.published_at != published_at:
+            story.published_at = published_at
+            story.save(update_fields=["published_at", "updated_at"])
+            changed = True
+    else:
+        at = published_at or story.published_at or timezone.now()
+        if story.status != Story.Status.PUBLISHED or story.published_at != at:
+            publish_story(story, by=by, at=at)
+            changed = True
+    notes_changed, notes = _merge_clarifications(story, parsed.notes, by=by)
+    return ImportedStory(
+        story=story, created=created, changed=changed or notes_changed, notes=notes
+    )
+
+
+def _slug_for(text: str, *, fallback: str) -> str:
+    """A slug from Latin letters and digits; text without any (Chinese, emoji)
+    gets a stable one from its hash, so importing it again finds the same row."""
+    digest = hashlib.sha1(text.encode()).hexdigest()[:10]
+    return slugify(text) or f"{fallback}-{digest}"
+
+
+def _replace_bylines(story: Story, names: tuple[str, ...]) -> bool:
+    authors: list[Author] = []
+    for name in names:
+        slug = _slug_for(name, fallback="author")[:140]
+        author, _ = Author.objects.get_or_create(slug=slug, defaults={"name": name})
+        if author not in authors:  # "José Pérez" and "Jose Perez" share a slug
+            authors.append(author)
+    current = list(story.bylines.all())
+    if [byline.author_id for byline in current] == [a.pk for a in authors]:
+        return False
+    roles = {byline.author_id: byline.role for byline in current}
+    story.bylines.all().delete()
+    Byline.objects.bulk_create(
+        Byline(
+            story=story,
+            author=author,
+            position=position,
+            role=roles.get(author.pk, Byline.Role.WRITER),
+        )
+        for position, author in enumerate(authors)
+    )
+    return True
+
+
+def _replace_topics(story: Story, names: tuple[str, ...]) -> bool:
+    topics = []
+    for name in names:
+        topic = Topic.objects.filter(name__iexact=name).first()
+        if topic is None:
+            base = _slug_for(name, fallback="topic")[:90]
+            slug, n = base, 1
+            while Topic.objects.filter(slug=slug).exists():
+                n += 1
+                slug = f"{base}-{n}"
+            topic = Topic.objects.create(name=name, slug=slug)
+        topics.append(topic)
+    if {t.pk for t in story.topics.all()} == {t.pk for t in topics}:
+        return False
+    story.topics.set(topics)
+    return True
+
+
+def _clarification_time(note: ParsedNote, story: Story) -> datetime | None:
+    """A dated note: that day in the newsroom's time zone, never before the story
+    went live; an undated one: the story's publication time (None for a draft)."""
+    if note.dated is None:
+        return story.published_at
+    start = datetime.combine(
+        note.dated, time(0), tzinfo=timezone.get_current_timezone()
+    )
+    return max(start, story.published_at) if story.published_at else start
+
+
+def _merge_clarifications(
+    story: Story, notes: tuple[ParsedNote, ...], *, by: AbstractBaseUser | None
+) -> tuple[bool, tuple[str, ...]]:
+    existing = list(story.clarifications.all())
+    changed = False
+    for note in notes:
+        at = _clarification_time(note, story)
+        same = next(
+            (c for c in existing if (c.kind, c.text.strip()) == (note.kind, note.text)),
+            None,
+        )
+        if same is not None:
+            existing.remove(same)
+            if not same.is_published and same.published_at != at:
+                same.published_at = at
+                same.issued_by = by
+                same.save(update_fields=["published_at", "issued_by"])
+                story.save(update_fields=["updated_at"])
+                changed = True
+        elif at is not None:
+            clarify_story(story, text=note.text, kind=note.kind, by=by, at=at)
+            changed = True
+        else:
+            Clarification.objects.create(story=story, kind=note.kind, text=note.text)
+            changed = True
+    kept = []
+    for leftover in existing:
+        if leftover.is_published:
+            kept.append(
+                f"kept the published {leftover.get_kind_display().lower()} of "
+                f"{timezone.localdate(leftover.published_at):%B %-d, %Y} that the "
+                "file no longer has (published ones are never deleted)"
+            )
+        else:
+            leftover.delete()
+            changed = True
+    return changed, tuple(kept)

@@ -1,6 +1,176 @@
+"""The public reader site. Readers see only Story.objects.published()."""
+
+import re
+from typing import Any
+
+from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
+from django.views.decorators.cache import never_cache
+from django.views.generic import ListView, TemplateView
+
+from articles import images, jsonld
+from articles.models import Author, Clarification, Story, Topic
+from articles.previews import ShareLinkExpired, ShareLinkInvalid, story_for_share_token
+
+PAGE_SIZE = 20
+SEARCH_MAX_LENGTH = 200
+# NUL and other control characters cannot be searched for (PostgreSQL rejects NUL).
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]+")
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "articles/home.html")
+class HomeView(ListView):
+    template_name = "articles/home.html"
+    context_object_name = "stories"
+    paginate_by = PAGE_SIZE
+
+    def get_queryset(self):
+        return Story.objects.published().for_listing()
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["organization"] = jsonld.site_organization(self.request)
+        return context
+
+
+class TopicView(ListView):
+    template_name = "articles/topic_detail.html"
+    context_object_name = "stories"
+    paginate_by = PAGE_SIZE
+
+    def get_queryset(self):
+        self.topic = get_object_or_404(Topic, slug=self.kwargs["slug"])
+        return Story.objects.published().filter(topics=self.topic).for_listing()
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(topic=self.topic, **kwargs)
+
+
+class AuthorView(ListView):
+    template_name = "articles/author_detail.html"
+    context_object_name = "stories"
+    paginate_by = PAGE_SIZE
+
+    def get_queryset(self):
+        self.author = get_object_or_404(Author, slug=self.kwargs["slug"])
+        return (
+            Story.objects.published().filter(bylines__author=self.author).for_listing()
+        )
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(author=self.author, **kwargs)
+
+
+class ClarificationListView(ListView):
+    template_name = "articles/clarification_list.html"
+    context_object_name = "notes"
+    paginate_by = 30
+
+    def get_queryset(self):
+        return Clarification.objects.public()
+
+
+class SearchView(ListView):
+    template_name = "articles/search.html"
+    context_object_name = "stories"
+    paginate_by = PAGE_SIZE
+
+    def get_queryset(self):
+        raw = _CONTROL_CHARACTERS.sub(" ", self.request.GET.get("q", "")).strip()
+        self.shortened = len(raw) > SEARCH_MAX_LENGTH
+        self.terms = raw[:SEARCH_MAX_LENGTH]
+        if self.shortened and not raw[SEARCH_MAX_LENGTH].isspace():
+            # Drop the word the cut went through rather than search for half of it.
+            self.terms = self.terms.rpartition(" ")[0] or self.terms
+        self.terms = self.terms.strip()
+        if not self.terms:
+            return Story.objects.none()
+        return Story.objects.published().search(self.terms).for_listing()
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(
+            terms=self.terms,
+            shortened=self.shortened,
+            max_length=SEARCH_MAX_LENGTH,
+            **kwargs,
+        )
+
+
+class CorrectionsPolicyView(TemplateView):
+    template_name = "articles/corrections_policy.html"
+
+
+def story_detail(
+    request: HttpRequest, year: int, month: int, day: int, slug: str
+) -> HttpResponse:
+    """A story at its dated address; any other address of it answers 301."""
+    story = Story.objects.published().for_detail().filter(slug=slug).first()
+    if story is None:
+        # An old slug: the story's current address, wherever it now lives.
+        story = get_object_or_404(Story.objects.published(), old_slugs__slug=slug)
+        return redirect(story, permanent=True)
+    if request.path != story.get_absolute_url():
+        # Wrong or zero-padded date: one canonical address per story.
+        return redirect(story, permanent=True)
+    return _story_page(request, story, preview=False)
+
+
+@never_cache
+@login_required(login_url=reverse_lazy("admin:login"))
+@permission_required("articles.change_story", raise_exception=True)
+def story_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """Editors read any story, draft or scheduled, as readers will see it."""
+    story = get_object_or_404(Story.objects.for_detail(), pk=pk)
+    return _story_page(request, story, preview=True)
+
+
+@never_cache
+def story_share(request: HttpRequest, token: str) -> HttpResponse:
+    """A reviewer without an account reads a story through a signed, expiring link."""
+    try:
+        story = story_for_share_token(token)
+    except ShareLinkExpired as error:
+        return _share_link_error(request, error, status=410)
+    except ShareLinkInvalid as error:
+        return _share_link_error(request, error, status=404)
+    return _story_page(request, story, preview=True)
+
+
+def _share_link_error(
+    request: HttpRequest, error: Exception, *, status: int
+) -> HttpResponse:
+    response = render(
+        request,
+        "articles/share_link_error.html",
+        {"message": str(error)},
+        status=status,
+    )
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _story_page(request: HttpRequest, story: Story, *, preview: bool) -> HttpResponse:
+    lead_sizes = images.renditions(story.lead_image, width=story.lead_image_width)
+    context = {
+        "story": story,
+        "preview": preview,
+        "canonical_url": request.build_absolute_uri(story.get_absolute_url()),
+        "lead_sizes": lead_sizes,
+        "lead_srcset": images.srcset(lead_sizes),
+        "article_data": None if preview else jsonld.news_article(story, request),
+    }
+    response = render(request, "articles/story_detail.html", context)
+    if preview:
+        response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    context = {
+        "sitemap_url": request.build_absolute_uri(reverse("articles:sitemap")),
+        "news_sitemap_url": request.build_absolute_uri(
+            reverse("articles:news-sitemap")
+        ),
+    }
+    return render(request, "articles/robots.txt", context, content_type="text/plain")

@@ -1,5 +1,6 @@
 """Newsroom settings: one module; the environment is read only through newsroom.env."""
 
+import shutil
 from pathlib import Path
 
 import dj_database_url
@@ -29,6 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django.contrib.postgres",
+    "captcha",
     "articles",
     "comments",
 ]
@@ -89,6 +91,9 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.get_int("DJANGO_CONN_MAX_AGE", 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# CAPTCHA rows are written on one request and read on the next (image, audio, post):
+# a replica could lag behind, so the captcha app always reads the primary.
+DATABASE_ROUTERS = ["comments.routers.CaptchaOnPrimaryRouter"]
 
 # --- Cache ----------------------------------------------------------------------
 # Shared by every worker: Redis in production, files under DATA_DIR otherwise
@@ -214,3 +219,46 @@ LOGGING = {
 
 # --- Newsroom -------------------------------------------------------------------
 SITE_NAME = env.get("NEWSROOM_SITE_NAME", "Newsroom")
+# Share links (articles/previews.py) let a reviewer without an account read a draft.
+SHARE_LINK_MAX_AGE_DAYS = env.get_int("NEWSROOM_SHARE_LINK_DAYS", 7)
+# Uploaded images (articles/forms.py): larger files, or more pixels (decompression
+# bombs), are refused with a form error.
+MAX_IMAGE_BYTES = env.get_int("NEWSROOM_MAX_IMAGE_MB", 10) * 1024 * 1024
+MAX_IMAGE_PIXELS = env.get_int("NEWSROOM_MAX_IMAGE_MEGAPIXELS", 40) * 1_000_000
+
+# --- Comments (comments app; docs/comments.md) ----------------------------------
+# Comments close this many days after publication (editors can also close them).
+COMMENTS_CLOSE_AFTER_DAYS = env.get_int("NEWSROOM_COMMENTS_CLOSE_AFTER_DAYS", 30)
+# Accepted comments per client IP and per email address in each throttle window.
+COMMENTS_THROTTLE_WINDOW_SECONDS = env.get_int("NEWSROOM_COMMENTS_THROTTLE_WINDOW", 600)
+COMMENTS_THROTTLE_PER_IP = env.get_int("NEWSROOM_COMMENTS_THROTTLE_PER_IP", 5)
+COMMENTS_THROTTLE_PER_EMAIL = env.get_int("NEWSROOM_COMMENTS_THROTTLE_PER_EMAIL", 3)
+# CAPTCHA refreshes per client IP in the same window (each one writes a row).
+COMMENTS_THROTTLE_REFRESH_PER_IP = env.get_int("NEWSROOM_CAPTCHA_REFRESH_PER_IP", 60)
+# Reverse proxies in front of the app that append to X-Forwarded-For (0: none, use
+# the TCP peer address; 1: nginx only).
+COMMENTS_TRUSTED_PROXY_HOPS = env.get_int("NEWSROOM_TRUSTED_PROXY_HOPS", 0)
+# A form posted sooner than this after it was served is a bot (dropped silently).
+COMMENTS_MIN_SECONDS_TO_SUBMIT = env.get_int("NEWSROOM_COMMENTS_MIN_SECONDS", 3)
+# Raw commenter IPs are erased after this many days (purge_comment_ips, from cron).
+COMMENTS_IP_RETENTION_DAYS = env.get_int("NEWSROOM_COMMENTS_IP_RETENTION_DAYS", 30)
+
+# django-simple-captcha 0.7 (read once at import by captcha.conf.settings).
+CAPTCHA_CHALLENGE_FUNCT = "comments.captcha.secure_challenge"
+CAPTCHA_LENGTH = 6
+CAPTCHA_FONT_SIZE = 36
+CAPTCHA_LETTER_ROTATION = (-20, 20)
+CAPTCHA_IMAGE_SIZE = None  # a fixed size crops the 2x image
+CAPTCHA_2X_IMAGE = True
+CAPTCHA_TIMEOUT = 20  # minutes: long enough for screen-reader users (WCAG 2.2.1)
+CAPTCHA_GET_FROM_POOL = False  # pooled keys are shared between readers
+CAPTCHA_TEST_MODE = False  # tests solve real challenges instead
+# The spoken alternative. Promised unless NEWSROOM_CAPTCHA_AUDIO=false; the
+# comments.W001 check warns when it is promised and flite cannot be found.
+CAPTCHA_AUDIO = env.get_bool("NEWSROOM_CAPTCHA_AUDIO", True)
+CAPTCHA_FLITE_PATH = (
+    (env.get("NEWSROOM_FLITE_PATH", "") or shutil.which("flite") or "")
+    if CAPTCHA_AUDIO
+    else ""
+)
+CAPTCHA_SOX_PATH = None  # our audio view mixes its own full-length noise

@@ -8,6 +8,8 @@ from newsroom import views
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("comments/", include("comments.urls")),
+    path("captcha/", include("comments.captcha_urls")),
     path("", include("articles.urls")),
 ]
 

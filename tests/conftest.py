@@ -1,3 +1,5 @@
+import urllib.parse
+
 import pytest
 
 
@@ -15,3 +17,17 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def test_database_url(django_db_setup, django_db_blocker) -> str:
+    """DATABASE_URL of pytest-django's test database, for processes the tests start."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        settings_dict = connection.settings_dict
+    user = urllib.parse.quote(settings_dict["USER"] or "")
+    if password := settings_dict.get("PASSWORD"):
+        user = f"{user}:{urllib.parse.quote(password)}"
+    host, port = settings_dict["HOST"] or "127.0.0.1", settings_dict["PORT"] or 5432
+    return f"postgres://{user}@{host}:{port}/{settings_dict['NAME']}"

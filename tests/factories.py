@@ -76,3 +76,25 @@ def make_editor(**fields: Any):
 
 def make_moderator(**fields: Any):
     return make_user(groups=["Moderators"], **fields)
+
+
+def make_comment(story: Story | None = None, **fields: Any):
+    """A pending comment on a live story, unless told otherwise."""
+    from comments.models import Comment
+
+    n = next(_serial)
+    defaults = {
+        "name": f"Reader {n}",
+        "email": f"reader{n}@example.org",
+        "body": f"Comment number {n}.",
+        "ip_address": "192.0.2.10",
+    }
+    return Comment.objects.create(
+        story=story or make_published_story(), **defaults | fields
+    )
+
+
+def make_approved_comment(story: Story | None = None, **fields: Any):
+    from comments.models import Comment
+
+    return make_comment(story, **{"status": Comment.Status.APPROVED} | fields)

@@ -108,23 +108,11 @@ def _media_in_tmp(settings, media_root):
     settings.MEDIA_ROOT = media_root
 
 
-def database_url(settings_dict: dict) -> str:
-    user = urllib.parse.quote(settings_dict["USER"] or "")
-    password = settings_dict.get("PASSWORD") or ""
-    credentials = f"{user}:{urllib.parse.quote(password)}" if password else user
-    host, port = settings_dict["HOST"] or "127.0.0.1", settings_dict["PORT"] or 5432
-    return f"postgres://{credentials}@{host}:{port}/{settings_dict['NAME']}"
-
-
 @pytest.fixture(scope="session")
 def site_url(
-    browser_tools, django_db_setup, django_db_blocker, tmp_path_factory, media_root
+    browser_tools, test_database_url, tmp_path_factory, media_root
 ) -> Iterator[str]:
     """gunicorn serving newsroom.settings (DEBUG off) against the test database."""
-    from django.db import connection
-
-    with django_db_blocker.unblock():
-        url = database_url(connection.settings_dict)
     data_dir = tmp_path_factory.mktemp("site-data")
     environment = {
         k: v
@@ -132,7 +120,7 @@ def site_url(
         if not k.startswith(("DJANGO_", "NEWSROOM_"))
     } | {
         "DJANGO_SETTINGS_MODULE": "newsroom.settings",
-        "DATABASE_URL": url,
+        "DATABASE_URL": test_database_url,
         "DJANGO_SECRET_KEY": "browser-suite-only-" + "k" * 40,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "NEWSROOM_HTTPS": "false",

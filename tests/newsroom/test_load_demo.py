@@ -2,6 +2,8 @@ import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 
+from articles.models import Author, Clarification, Story, Topic
+
 pytestmark = pytest.mark.django_db
 
 
@@ -53,3 +55,30 @@ def test_a_lost_passwords_file_gets_new_working_passwords(data_dir):
     renewed = passwords_in(data_dir / "demo-accounts.txt")
 
     assert authenticate(username="editor", password=renewed["editor"]) is not None
+
+
+SEED_URL = "/articles/2015/5/8/new-era-of-us-japan-defense-cooperation-sparks-debate/"
+
+
+def test_the_seed_story_is_published_at_its_dated_address(data_dir, capsys):
+    call_command("load_demo")
+    story = Story.objects.get()
+
+    assert story.is_live
+    assert story.headline == "New Era of U.S.-Japan Defense Cooperation Sparks Debate"
+    assert story.get_absolute_url() == SEED_URL
+    assert [author.name for author in story.authors.all()] == ["Allyson Versprille"]
+    assert story.clarifications.count() == 1
+    assert f"Demo story added: {SEED_URL}" in capsys.readouterr().out
+
+
+def test_loading_the_demo_again_changes_nothing(data_dir, capsys):
+    call_command("load_demo")
+    first = Story.objects.get()
+    call_command("load_demo")
+    again = Story.objects.get()
+
+    assert again.updated_at == first.updated_at
+    assert (Author.objects.count(), Topic.objects.count()) == (1, 2)
+    assert Clarification.objects.count() == 1
+    assert f"Demo story ready: {SEED_URL}" in capsys.readouterr().out

@@ -73,23 +73,27 @@ def test_a_misspelt_boolean_is_an_error_not_a_silent_false():
     assert "DJANGO_DEBUG must be true or false, not 'ture'" in result.stderr
 
 
-def test_check_deploy_reports_no_issues_with_production_like_variables():
+def test_check_deploy_reports_no_issues_with_production_like_variables(
+    test_database_url,
+):
     result = run_python(
         "import sys; from django.core.management import execute_from_command_line; "
         "execute_from_command_line(['manage.py', 'check', '--deploy', "
         "'--fail-level', 'WARNING'])",
-        **PRODUCTION_LIKE | {"DATABASE_URL": os.environ["DATABASE_URL"]},
+        **PRODUCTION_LIKE | {"DATABASE_URL": test_database_url},
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
 
 
-def test_production_settings_enforce_https_and_a_strict_content_security_policy():
+def test_production_settings_enforce_https_and_a_strict_content_security_policy(
+    test_database_url,
+):
     result = run_python(
         IMPORT_SETTINGS + "; from django.conf import settings as s; "
         "print(s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, "
         "s.SECURE_HSTS_SECONDS > 0, s.SECURE_CSP)",
-        **PRODUCTION_LIKE | {"DATABASE_URL": os.environ["DATABASE_URL"]},
+        **PRODUCTION_LIKE | {"DATABASE_URL": test_database_url},
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("True True True True ")

@@ -1,7 +1,9 @@
 """Demo content and accounts for `make run`; running it again changes nothing."""
 
 import secrets
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -9,12 +11,22 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from articles.importing import parse_story_file
+from articles.services import import_story
+
 # username -> (group, is_superuser)
 DEMO_ACCOUNTS = {
     "editor": ("Editors", False),
     "moderator": ("Moderators", False),
     "admin": (None, True),
 }
+DEMO_STORY = (
+    Path(__file__).resolve().parents[2] / "demo" / "us-japan-defense-cooperation.txt"
+)
+# The seed story ran on May 8, 2015 (newsroom time), which its dated URL keeps.
+DEMO_STORY_PUBLISHED_AT = datetime(
+    2015, 5, 8, 12, 0, tzinfo=ZoneInfo("America/New_York")
+)
 
 
 def accounts_file() -> Path:
@@ -35,6 +47,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         self.ensure_accounts()
+        self.ensure_demo_story()
+
+    def ensure_demo_story(self) -> None:
+        result = import_story(
+            parse_story_file(DEMO_STORY.read_bytes()),
+            by=None,
+            published_at=DEMO_STORY_PUBLISHED_AT,
+        )
+        state = "added" if result.created else "updated" if result.changed else "ready"
+        self.stdout.write(f"Demo story {state}: {result.story.get_absolute_url()}")
 
     @transaction.atomic
     def ensure_accounts(self) -> None:

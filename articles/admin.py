@@ -1,0 +1,316 @@
+"""The editors' admin: stories with ordered bylines and append-only clarifications."""
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin import ActionLocation
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.text import Truncator
+
+from articles.forms import AuthorAdminForm, StoryAdminForm, TopicAdminForm
+from articles.models import Author, Byline, Clarification, Story, Topic
+from articles.previews import share_token
+from articles.services import (
+    PublishError,
+    change_story_slug,
+    clarify_story,
+    publish_story,
+    unpublish_story,
+)
+
+# Publishing actions are offered on the list and on the story's own page.
+BOTH = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
+
+
+def _stories(count: int) -> str:
+    return f"{count} {'story' if count == 1 else 'stories'}"
+
+
+def _save_clarification(clarification: Clarification, *, story: Story, by) -> None:
+    """Save a clarification an editor wrote in a form.
+
+    A new dated one goes through `clarify_story` (issued by the editor, the story's
+    updated time moves); the form's instance becomes the saved row so the admin
+    logs and links it. A draft (no date) is saved as it is, with the editor as its
+    author; giving a draft a date publishes it the same way.
+    """
+    if clarification.pk is None and clarification.published_at:
+        saved = clarify_story(
+            story,
+            text=clarification.text,
+            kind=clarification.kind,
+            by=by,
+            at=clarification.published_at,
+        )
+        clarification.__dict__.update(saved.__dict__)
+        return
+    clarification.issued_by = by
+    clarification.save()
+    story.save(update_fields=["updated_at"])
+
+
+class HasClarificationFilter(admin.SimpleListFilter):
+    title = "clarification"
+    parameter_name = "clarified"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Has a published one"), ("no", "Has none")]
+
+    def queryset(self, request, queryset):
+        published = Clarification.objects.published().filter(story=OuterRef("pk"))
+        if self.value() == "yes":
+            return queryset.filter(Exists(published))
+        if self.value() == "no":
+            return queryset.filter(~Exists(published))
+        return queryset
+
+
+class BylineInline(admin.TabularInline):
+    model = Byline
+    extra = 1
+    autocomplete_fields = ["author"]
+    fields = ["author", "role", "position"]
+
+
+class PublishedClarificationInline(admin.TabularInline):
+    """Published clarifications: shown, never edited or deleted (append-only)."""
+
+    model = Clarification
+    verbose_name = "published clarification"
+    verbose_name_plural = "published clarifications (a later one corrects an earlier)"
+    extra = 0
+    fields = ["kind", "text", "published_at", "issued_by"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).published().select_related("issued_by")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ClarificationInline(admin.StackedInline):
+    """New clarifications, and drafts (no date, or a date still to come)."""
+
+    model = Clarification
+    verbose_name = "new or draft clarification"
+    verbose_name_plural = "add a clarification (leave the date empty to keep a draft)"
+    extra = 0
+    fields = ["kind", "text", "published_at"]
+
+    def get_queryset(self, request):
+        now = timezone.now()
+        return (
+            super()
+            .get_queryset(request)
+            .filter(Q(published_at__isnull=True) | Q(published_at__gt=now))
+        )
+
+
+@admin.register(Story)
+class StoryAdmin(admin.ModelAdmin):
+    list_display = [
+        "headline",
+        "status",
+        "published_at",
+        "author_names",
+        "topic_names",
+        "site_link",
+    ]
+    list_filter = ["status", HasClarificationFilter, "topics", "authors"]
+    date_hierarchy = "published_at"
+    search_fields = ["headline", "dek", "slug", "bylines__author__name"]
+    form = StoryAdminForm
+    autocomplete_fields = ["topics"]
+    prepopulated_fields = {"slug": ["headline"]}
+    readonly_fields = ["status", "published_by", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["headline", "slug", "dek", "body"]}),
+        (
+            "Lead image",
+            {
+                "fields": [
+                    "lead_image",
+                    "lead_image_alt",
+                    "lead_image_caption",
+                    "lead_image_credit",
+                ]
+            },
+        ),
+        (
+            "Publication",
+            {
+                "fields": [
+                    "status",
+                    "published_at",
+                    "published_by",
+                    "topics",
+                    "comments_open",
+                    "created_at",
+                    "updated_at",
+                ]
+            },
+        ),
+    ]
+    inlines = [BylineInline, PublishedClarificationInline, ClarificationInline]
+    actions = ["publish_now", "unpublish"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).for_listing()
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not self.has_publish_permission(request):
+            fields.append("published_at")
+        return fields
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change and "slug" in form.changed_data:
+            # The old address must keep answering: the service records it.
+            new_slug, obj.slug = obj.slug, form.initial["slug"]
+            super().save_model(request, obj, form, change)
+            change_story_slug(obj, new_slug=new_slug)
+        else:
+            super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change) -> None:
+        story = form.instance
+        if formset.model is Clarification:
+            for clarification in formset.save(commit=False):
+                _save_clarification(clarification, story=story, by=request.user)
+            for clarification in formset.deleted_objects:
+                if clarification.is_published:  # the queryset already excludes them
+                    raise PermissionDenied
+                clarification.delete()
+            return
+        super().save_formset(request, form, formset, change)
+        if formset.model is Byline:
+            # Keep the editor's order, numbered 0, 1, 2… without gaps.
+            for position, byline in enumerate(story.bylines.order_by("position", "pk")):
+                if byline.position != position:
+                    byline.position = position
+                    byline.save(update_fields=["position"])
+
+    def changelist_view(self, request, extra_context=None):
+        action = request.POST.get("action") if request.method == "POST" else None
+        if action and action not in self.get_actions(request):
+            raise PermissionDenied  # e.g. a moderator posting "publish_now"
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        story = self.get_object(request, object_id)
+        if story is not None and not story.is_live:
+            preview = reverse("articles:story-preview", kwargs={"pk": story.pk})
+            share = reverse(
+                "articles:story-share", kwargs={"token": share_token(story)}
+            )
+            extra_context = {
+                **(extra_context or {}),
+                "preview_url": preview,
+                "share_url": request.build_absolute_uri(share),
+                "share_days": settings.SHARE_LINK_MAX_AGE_DAYS,
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.display(description="authors")
+    def author_names(self, story: Story) -> str:
+        return ", ".join(byline.author.name for byline in story.bylines.all())
+
+    @admin.display(description="topics")
+    def topic_names(self, story: Story) -> str:
+        return ", ".join(topic.name for topic in story.topics.all())
+
+    @admin.display(description="link")
+    def site_link(self, story: Story) -> str:
+        if story.is_live:
+            return format_html('<a href="{}">View</a>', story.get_absolute_url())
+        preview = reverse("articles:story-preview", kwargs={"pk": story.pk})
+        return format_html('<a href="{}">Preview</a>', preview)
+
+    @admin.action(description="Publish now", permissions=["publish"], location=BOTH)
+    def publish_now(self, request, queryset) -> None:
+        now = timezone.now()
+        published = 0
+        for story in queryset:
+            if story.is_live:
+                continue
+            # An embargoed story goes live now too; a draft keeps no old time.
+            try:
+                publish_story(story, by=request.user, at=now)
+            except PublishError as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                published += 1
+        if published:
+            self.message_user(request, f"Published {_stories(published)}.")
+
+    @admin.action(
+        description="Unpublish (back to draft)", permissions=["publish"], location=BOTH
+    )
+    def unpublish(self, request, queryset) -> None:
+        stories = list(queryset.filter(status=Story.Status.PUBLISHED))
+        for story in stories:
+            unpublish_story(story, by=request.user)
+        self.message_user(request, f"Unpublished {_stories(len(stories))}.")
+
+    def has_publish_permission(self, request) -> bool:
+        return request.user.has_perm("articles.publish_story")
+
+
+@admin.register(Clarification)
+class ClarificationAdmin(admin.ModelAdmin):
+    list_display = ["excerpt", "story", "kind", "published_at", "issued_by"]
+    list_filter = ["kind", "published_at"]
+    search_fields = ["text", "story__headline"]
+    list_select_related = ["story", "issued_by"]
+    autocomplete_fields = ["story"]
+    fields = ["story", "kind", "text", "published_at", "issued_by"]
+    readonly_fields = ["issued_by"]
+    actions = None  # bulk delete would reach published ones; drafts go one by one
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.is_published:
+            return self.fields
+        return self.readonly_fields
+
+    @admin.display(description="clarification")
+    def excerpt(self, clarification: Clarification) -> str:
+        return Truncator(clarification.text).chars(80)
+
+    def save_model(self, request, obj, form, change) -> None:
+        _save_clarification(obj, story=obj.story, by=request.user)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.is_published:
+            return False  # append-only: add a later clarification instead
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.is_published:
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+@admin.register(Author)
+class AuthorAdmin(admin.ModelAdmin):
+    list_display = ["name", "job_title", "slug"]
+    search_fields = ["name", "slug", "job_title"]
+    form = AuthorAdminForm
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name", "slug"]
+    form = TopicAdminForm
+    prepopulated_fields = {"slug": ["name"]}

@@ -1,0 +1,150 @@
+"""Editor forms: image uploads checked with Pillow, lead images described, topic
+names unique whatever their case."""
+
+import warnings
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from PIL import Image, UnidentifiedImageError
+
+from articles.models import Author, Story, Topic
+
+ACCEPTED_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP", "GIF": "GIF"}
+ACCEPTED = "a JPEG, PNG, WebP or GIF file"
+
+
+def validate_image(upload: UploadedFile) -> None:
+    """Refuse anything but a sound JPEG/PNG/WebP/GIF within the size limits.
+
+    The pixel count is read from the file header before any decoding, so a
+    decompression bomb (a small file that expands to gigabytes) is refused without
+    being unpacked. Pillow's own bomb guard is turned into the same clear error.
+    """
+    name = upload.name or "The file"
+    if upload.size > settings.MAX_IMAGE_BYTES:
+        raise ValidationError(
+            f"“{name}” is {_megabytes(upload.size)}; the limit is "
+            f"{_megabytes(settings.MAX_IMAGE_BYTES)}. Save a smaller version "
+            "(e.g. 2,000 pixels wide) and upload that.",
+            code="file_too_large",
+        )
+    upload.seek(0)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(upload) as image:
+                image_format = image.format
+                width, height = image.size
+                if width * height > settings.MAX_IMAGE_PIXELS:
+                    raise _too_many_pixels(name, f"{width:,} × {height:,} pixels")
+                image.verify()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _too_many_pixels(name, None) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise ValidationError(
+            f"“{name}” is not an image we can read (or it is damaged). Upload "
+            f"{ACCEPTED}.",
+            code="not_an_image",
+        ) from None
+    finally:
+        upload.seek(0)
+    if image_format not in ACCEPTED_FORMATS:
+        raise ValidationError(
+            f"“{name}” is a {image_format} image. Upload {ACCEPTED}.",
+            code="unsupported_format",
+        )
+
+
+def _too_many_pixels(name: str, size: str | None) -> ValidationError:
+    limit = f"{settings.MAX_IMAGE_PIXELS / 1_000_000:g} megapixels (width × height)"
+    problem = (
+        f"is {size}"
+        if size
+        else "has so many pixels that opening it could overload the site"
+    )
+    return ValidationError(
+        f"“{name}” {problem}; the limit is {limit}. Resize it and upload it again.",
+        code="too_many_pixels",
+    )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB".replace(".0 MB", " MB")
+
+
+class ImageUploadField(forms.ImageField):
+    """Django's ImageField, with our checks first so editors get our messages."""
+
+    def to_python(self, data):
+        if isinstance(data, UploadedFile):
+            validate_image(data)
+        with warnings.catch_warnings():
+            # Already checked against our own pixel limit above.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            return super().to_python(data)
+
+
+class StoryAdminForm(forms.ModelForm):
+    class Meta:
+        model = Story
+        fields = [
+            "headline",
+            "slug",
+            "dek",
+            "body",
+            "lead_image",
+            "lead_image_alt",
+            "lead_image_caption",
+            "lead_image_credit",
+            "published_at",
+            "comments_open",
+            "topics",
+        ]
+        field_classes = {"lead_image": ImageUploadField}
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if (
+            cleaned_data.get("lead_image")
+            and not cleaned_data.get("lead_image_alt", "").strip()
+        ):
+            self.add_error(
+                "lead_image_alt",
+                "Describe the lead image for readers who cannot see it (what it "
+                "shows, in a sentence).",
+            )
+        if (
+            self.instance.status == Story.Status.PUBLISHED
+            and "published_at" in self.fields
+            and not cleaned_data.get("published_at")
+        ):
+            self.add_error(
+                "published_at",
+                "A published story needs a publication time. To take it down, "
+                "use the “Unpublish” action instead.",
+            )
+        return cleaned_data
+
+
+class AuthorAdminForm(forms.ModelForm):
+    class Meta:
+        model = Author
+        fields = ["name", "slug", "job_title", "bio", "photo"]
+        field_classes = {"photo": ImageUploadField}
+
+
+class TopicAdminForm(forms.ModelForm):
+    class Meta:
+        model = Topic
+        fields = ["name", "slug", "description"]
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        taken = Topic.objects.filter(name__iexact=name).exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise ValidationError(
+                "A topic with this name already exists.", code="duplicate_topic"
+            )
+        return name

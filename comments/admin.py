@@ -1,0 +1,139 @@
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.text import Truncator
+from django.utils.timesince import timesince
+
+from comments.models import Comment, ModerationEvent, ModerationWord
+from comments.services import approve_comments, mark_comments_as_spam, reject_comments
+
+# The index page shows the moderation queue (templates/comments/admin_index.html).
+admin.site.index_template = "comments/admin_index.html"
+
+
+class StatusFilter(admin.SimpleListFilter):
+    """Status, opening on "Pending": the queue is what moderators come for."""
+
+    title = "status"
+    parameter_name = "status"
+    ALL = "all"
+
+    def lookups(self, request, model_admin):
+        return [*Comment.Status.choices, (self.ALL, "All")]
+
+    def value(self):
+        return super().value() or Comment.Status.PENDING
+
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string(
+                    {self.parameter_name: lookup}
+                ),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        if self.value() == self.ALL:
+            return queryset
+        return queryset.filter(status=self.value())
+
+
+class ModerationEventInline(admin.TabularInline):
+    model = ModerationEvent
+    fields = ["created_at", "actor_name", "from_status", "to_status", "rule", "reason"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ["excerpt", "story", "name", "age", "status", "hold_reason"]
+    list_filter = [StatusFilter, ("story", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["story"]
+    list_per_page = 100
+    ordering = ["submitted_at", "pk"]
+    search_fields = ["body", "name", "story__headline"]
+    fields = [
+        "story",
+        "name",
+        "email",
+        "body",
+        "status",
+        "rule",
+        "hold_reason",
+        "submitted_at",
+        "moderated_by",
+        "moderated_at",
+    ]
+    readonly_fields = fields
+    inlines = [ModerationEventInline]
+    actions = ["approve_selected", "reject_selected", "mark_selected_as_spam"]
+
+    @admin.display(description="Comment")
+    def excerpt(self, comment: Comment) -> str:
+        return Truncator(comment.body).chars(80)
+
+    @admin.display(description="Age", ordering="submitted_at")
+    def age(self, comment: Comment) -> str:
+        return timesince(comment.submitted_at, timezone.now())
+
+    @admin.action(description="Approve selected comments", permissions=["moderate"])
+    def approve_selected(self, request, queryset: QuerySet[Comment]) -> None:
+        changed = approve_comments(queryset, by=request.user)
+        self.message_user(request, f"Approved {changed} comment(s).")
+
+    @admin.action(description="Reject selected comments", permissions=["moderate"])
+    def reject_selected(self, request, queryset: QuerySet[Comment]) -> None:
+        changed = reject_comments(queryset, by=request.user)
+        self.message_user(request, f"Rejected {changed} comment(s).")
+
+    @admin.action(
+        description="Mark selected comments as spam", permissions=["moderate"]
+    )
+    def mark_selected_as_spam(self, request, queryset: QuerySet[Comment]) -> None:
+        changed = mark_comments_as_spam(queryset, by=request.user)
+        self.message_user(request, f"Marked {changed} comment(s) as spam.")
+
+    def has_moderate_permission(self, request) -> bool:
+        return request.user.has_perm("comments.moderate_comment")
+
+    def has_add_permission(self, request) -> bool:
+        return False  # comments come from readers
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # reject or mark as spam instead: the record stays
+
+
+@admin.register(ModerationEvent)
+class ModerationEventAdmin(admin.ModelAdmin):
+    """The audit trail: readable, never editable."""
+
+    list_display = ["created_at", "comment", "actor_name", "from_status", "to_status"]
+    list_filter = ["to_status", "rule"]
+    list_select_related = ["comment__story"]
+    search_fields = ["actor_name", "reason"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ModerationWord)
+class ModerationWordAdmin(admin.ModelAdmin):
+    list_display = ["word", "action"]
+    list_filter = ["action"]
+    search_fields = ["word"]

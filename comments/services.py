@@ -1,0 +1,213 @@
+"""The comment verbs: submit, approve, reject, mark as spam.
+
+Views, admin actions and commands all call these; nothing else writes a
+comment's status or its moderation events.
+"""
+
+import logging
+from collections.abc import Iterable
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import Truncator
+
+from articles.models import Author, Story
+from comments import rules
+from comments.models import Comment, ModerationEvent, ModerationWord, accepts_comments
+from comments.throttle import keyed_hash
+
+log = logging.getLogger(__name__)
+
+SYSTEM = "system"
+STAFF_WORDS = ("staff", "moderator", "admin", "administrator", "newsroom")
+REPEAT_WINDOW = timedelta(hours=1)
+
+
+class CommentsClosed(Exception):
+    """The story takes no comments (not live, closed by an editor, or too old)."""
+
+
+@transaction.atomic
+def submit_comment(
+    story: Story, *, name: str, email: str, body: str, ip_address: str | None
+) -> Comment:
+    """Store a reader's comment as pending, or held or rejected by a rule.
+
+    Rules run in order and the first that fires decides: banned word → rejected;
+    suspect word, more than two links, a staff or byline name, the same text on
+    another story → held (pending, with the rule recorded). No rule approves.
+    Moderators are emailed after commit when a comment is held.
+    """
+    if not accepts_comments(story):
+        raise CommentsClosed("Comments are closed on this story.")
+    status, rule, reason = _automatic_decision(story, name=name, body=body)
+    comment = Comment.objects.create(
+        story=story,
+        name=name,
+        email=email,
+        body=body,
+        status=status,
+        rule=rule,
+        hold_reason=reason,
+        ip_address=ip_address,
+        ip_hash=keyed_hash("ip", ip_address) if ip_address else "",
+    )
+    ModerationEvent.objects.create(
+        comment=comment,
+        actor_name=SYSTEM,
+        rule=rule,
+        from_status="",
+        to_status=status,
+        reason=reason or "New comment",
+    )
+    if status == Comment.Status.PENDING and rule:
+        transaction.on_commit(partial(notify_moderators, comment.pk), robust=True)
+    return comment
+
+
+def _automatic_decision(story: Story, *, name: str, body: str) -> tuple[str, str, str]:
+    words = list(ModerationWord.objects.values_list("word", "action"))
+    banned = rules.word_pattern(
+        w for w, a in words if a == ModerationWord.Action.REJECT
+    )
+    if hit := rules.find_word(banned, body, name):
+        return Comment.Status.REJECTED, Comment.Rule.BANNED_WORD, f"Banned word “{hit}”"
+    suspect = rules.word_pattern(w for w, a in words if a == ModerationWord.Action.HOLD)
+    if hit := rules.find_word(suspect, body, name):
+        return (
+            Comment.Status.PENDING,
+            Comment.Rule.SUSPECT_WORD,
+            f"Suspect word “{hit}”",
+        )
+    links = rules.count_links(body, name)
+    if links > rules.MAX_LINKS:
+        reason = f"{links} links (more than {rules.MAX_LINKS})"
+        return Comment.Status.PENDING, Comment.Rule.LINKS, reason
+    reserved = [settings.SITE_NAME, *Author.objects.values_list("name", flat=True)]
+    staff = rules.word_pattern([*STAFF_WORDS, settings.SITE_NAME])
+    if rules.same_name(name, reserved) or rules.find_word(staff, name):
+        return (
+            Comment.Status.PENDING,
+            Comment.Rule.RESERVED_NAME,
+            "Name looks like the site's or a staff member's",
+        )
+    repeated = (
+        Comment.objects.filter(
+            body=body, submitted_at__gte=timezone.now() - REPEAT_WINDOW
+        )
+        .exclude(story=story)
+        .exists()
+    )
+    if repeated:
+        reason = "Same text posted on another story within the hour"
+        return Comment.Status.PENDING, Comment.Rule.REPEAT, reason
+    return Comment.Status.PENDING, "", ""
+
+
+def approve_comments(
+    comments: QuerySet[Comment], *, by: AbstractBaseUser, reason: str = ""
+) -> int:
+    """Show the comments to readers. Returns how many changed status."""
+    return _moderate(comments, to=Comment.Status.APPROVED, by=by, reason=reason)
+
+
+def reject_comments(
+    comments: QuerySet[Comment], *, by: AbstractBaseUser, reason: str = ""
+) -> int:
+    """Hide the comments from readers (kept for the record)."""
+    return _moderate(comments, to=Comment.Status.REJECTED, by=by, reason=reason)
+
+
+def mark_comments_as_spam(
+    comments: QuerySet[Comment], *, by: AbstractBaseUser, reason: str = ""
+) -> int:
+    """Hide the comments and file them as spam."""
+    return _moderate(comments, to=Comment.Status.SPAM, by=by, reason=reason)
+
+
+@transaction.atomic
+def _moderate(
+    comments: QuerySet[Comment], *, to: str, by: AbstractBaseUser, reason: str
+) -> int:
+    """Set-based: one locking SELECT, one UPDATE and one INSERT of audit rows, however
+    many comments; comments already in status `to` are left alone (no event)."""
+    if not by.has_perm("comments.moderate_comment"):
+        raise PermissionDenied("Only moderators can change a comment's status.")
+    now = timezone.now()
+    changing = list(
+        Comment.objects.filter(pk__in=comments.values("pk"))
+        .exclude(status=to)
+        .select_for_update()
+        .values_list("pk", "status", "story_id")
+    )
+    if not changing:
+        return 0
+    Comment.objects.filter(pk__in=[pk for pk, _, _ in changing]).update(
+        status=to, moderated_by=by, moderated_at=now
+    )
+    ModerationEvent.objects.bulk_create(
+        ModerationEvent(
+            comment_id=pk,
+            actor=by,
+            actor_name=by.get_username(),
+            from_status=old,
+            to_status=to,
+            reason=reason,
+            created_at=now,
+        )
+        for pk, old, _ in changing
+    )
+    story_ids = {story_id for _, _, story_id in changing}
+    transaction.on_commit(partial(comments_changed, story_ids), robust=True)
+    return len(changing)
+
+
+def comments_changed(story_ids: Iterable[int]) -> None:
+    """After commit: the approved comments of these stories changed.
+
+    Story pages read comments live today (no page cache), so the next request on
+    any worker already shows the change. When a page cache arrives, purge these
+    stories' pages here.
+    """
+    log.info("Approved comments changed on stories %s", sorted(story_ids))
+
+
+def notify_moderators(comment_pk: int) -> None:
+    """Email moderators about a held comment: no commenter email or IP in it."""
+    comment = Comment.objects.select_related("story").get(pk=comment_pk)
+    recipients = list(
+        get_user_model()
+        .objects.filter(
+            Q(groups__permissions__codename="moderate_comment")
+            | Q(user_permissions__codename="moderate_comment"),
+            is_active=True,
+        )
+        .exclude(email="")
+        .values_list("email", flat=True)
+        .distinct()
+    )
+    if not recipients:
+        return
+    headline = " ".join(comment.story.headline.split())
+    body = "\n".join(
+        [
+            f"A comment on “{headline}” is waiting for a moderator.",
+            "",
+            f"Held because: {comment.hold_reason}",
+            f"Name: {comment.name}",
+            "",
+            Truncator(comment.body).chars(1000),
+            "",
+            "Review it: " + reverse("admin:comments_comment_change", args=[comment.pk]),
+        ]
+    )
+    EmailMessage(f"Comment held: {headline}"[:150], body, to=recipients).send()

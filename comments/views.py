@@ -1,0 +1,201 @@
+import io
+import logging
+
+from captcha import views as captcha_views
+from captcha.models import CaptchaStore
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+from ranged_response import RangedFileResponse
+
+from articles.models import Story
+from comments.captcha import AudioUnavailable, live_key, speak
+from comments.forms import CommentForm
+from comments.models import Comment, accepts_comments
+from comments.services import CommentsClosed, submit_comment
+from comments.throttle import client_ip, over_limit
+
+log = logging.getLogger(__name__)
+
+THANKS = "Thanks — your comment is awaiting moderation."
+THROTTLED = (
+    "You have sent several comments in a short time. Please wait a few minutes, "
+    "then send this one again: your text is kept below."
+)
+SESSION_KEY = "comments_mine"
+PENDING_COOKIE = "comments_pending"  # "1" only: tells comments.js to ask for them
+PER_PAGE = 50
+
+
+def _story_or_404(story_id: int) -> Story:
+    """Only stories readers can see take comments; drafts and embargoed ones 404."""
+    return get_object_or_404(Story.objects.published(), pk=story_id)
+
+
+def _mine(request: HttpRequest, story: Story) -> list[Comment]:
+    """This session's own comments on the story that still await moderation."""
+    ids = request.session.get(SESSION_KEY, [])
+    if not ids:
+        return []
+    return list(
+        Comment.objects.awaiting_moderation()
+        .filter(story=story, pk__in=ids)
+        .only("pk", "name", "body", "submitted_at")
+    )
+
+
+def _form_page(request, story, form, *, status=200, closed=False) -> HttpResponse:
+    fragment = request.GET.get("fragment") == "1"
+    context = {
+        "story": story,
+        "form": form,
+        "closed": closed,
+        "pending": _mine(request, story),
+    }
+    template = "comments/_form.html" if fragment else "comments/comment_form.html"
+    return render(request, template, context, status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def comment_form(request: HttpRequest, story_id: int) -> HttpResponse:
+    """The comment form (never cached: it carries a CAPTCHA key and a CSRF token),
+    and where it posts to. The story page only links here."""
+    story = _story_or_404(story_id)
+    if not accepts_comments(story):
+        return _form_page(request, story, None, status=403, closed=True)
+    if request.method == "GET":
+        return _form_page(request, story, CommentForm(story=story))
+
+    if "captcha_refresh" in request.POST:
+        # "Change the CAPTCHA code" without JavaScript: a fresh challenge, the text
+        # kept, no error shown. The old key is spent.
+        CaptchaStore.objects.filter(hashkey=request.POST.get("captcha_0", "")).delete()
+        kept = {
+            field: request.POST.get(field, "") for field in ("name", "email", "body")
+        }
+        return _form_page(request, story, CommentForm(story=story, initial=kept))
+
+    form = CommentForm(request.POST, story=story)
+    if form.looks_automated():
+        log.info("Comment on story %s dropped by a bot check", story.pk)
+        messages.success(request, THANKS)
+        return redirect(f"{story.get_absolute_url()}#comments")
+    if not form.is_valid():
+        form.renew_token()
+        return _form_page(request, story, form, status=400)
+
+    data = form.cleaned_data
+    ip = client_ip(request)
+    # Both counters count every accepted post, so neither can be dodged by the other.
+    ip_over = over_limit("ip", ip, limit=settings.COMMENTS_THROTTLE_PER_IP)
+    email_over = over_limit(
+        "email", data["email"], limit=settings.COMMENTS_THROTTLE_PER_EMAIL
+    )
+    if ip_over or email_over:
+        form.renew_token()
+        form.add_error(None, THROTTLED)
+        response = _form_page(request, story, form, status=429)
+        response["Retry-After"] = str(settings.COMMENTS_THROTTLE_WINDOW_SECONDS)
+        return response
+    try:
+        comment = submit_comment(
+            story,
+            name=data["name"],
+            email=data["email"],
+            body=data["body"],
+            ip_address=ip,
+        )
+    except CommentsClosed:
+        return _form_page(request, story, None, status=403, closed=True)
+    if comment.status == Comment.Status.PENDING:
+        request.session[SESSION_KEY] = [
+            *request.session.get(SESSION_KEY, [])[-19:],
+            comment.pk,
+        ]
+    messages.success(request, THANKS)
+    response = redirect(f"{story.get_absolute_url()}#comments")
+    response.set_cookie(PENDING_COOKIE, "1", samesite="Lax", secure=request.is_secure())
+    return response
+
+
+@require_GET
+def comment_list(request: HttpRequest, story_id: int) -> HttpResponse:
+    """Every approved comment on a story, 50 a page (the story page shows the first
+    50). Same bytes for every reader."""
+    story = _story_or_404(story_id)
+    comments = (
+        Comment.objects.approved()
+        .filter(story=story)
+        .values("pk", "name", "body", "submitted_at")
+    )
+    page = Paginator(comments, PER_PAGE).get_page(request.GET.get("page"))
+    context = {"story": story, "page": page, "open": accepts_comments(story)}
+    return render(request, "comments/comment_list.html", context)
+
+
+@never_cache
+@require_GET
+def my_pending_comments(request: HttpRequest, story_id: int) -> HttpResponse:
+    """The reader's own comments awaiting moderation, as a fragment comments.js puts
+    into the (cacheable, shared) story page."""
+    story = _story_or_404(story_id)
+    context = {"pending": _mine(request, story)}
+    return render(request, "comments/_pending.html", context)
+
+
+@never_cache
+def captcha_image(request: HttpRequest, key: str, scale: int = 1) -> HttpResponse:
+    """The library's image, but 410 once the key has expired, not only once swept."""
+    if live_key(key) is None:
+        return HttpResponse(status=410)
+    return captcha_views.captcha_image(request, key, scale=scale)
+
+
+@never_cache
+def captcha_audio(request: HttpRequest, key: str) -> HttpResponse:
+    """The spoken challenge: made once per key and cached for the key's life.
+
+    Never a 500: a missing or failing synthesiser answers 503 and logs why.
+    """
+    flite = settings.CAPTCHA_FLITE_PATH
+    if not flite:
+        raise Http404("No spoken CAPTCHA on this site.")
+    store = live_key(key)
+    if store is None:
+        return HttpResponse(status=410)
+    cache_key = f"comments:captcha-audio:{key}"
+    audio = cache.get(cache_key)
+    if audio is None:
+        try:
+            audio = speak(store.challenge, flite=flite)
+        except AudioUnavailable as error:
+            log.error("Spoken CAPTCHA unavailable: %s", error)
+            return HttpResponse(
+                "The spoken CAPTCHA is unavailable right now. Please use the image, "
+                "or try again in a few minutes.",
+                status=503,
+                content_type="text/plain; charset=utf-8",
+            )
+        seconds_left = (store.expiration - timezone.now()).total_seconds()
+        cache.set(cache_key, audio, timeout=max(1, int(seconds_left)))
+    response = RangedFileResponse(request, io.BytesIO(audio), content_type="audio/wav")
+    response["Content-Disposition"] = 'inline; filename="captcha.wav"'
+    return response
+
+
+@never_cache
+def captcha_refresh(request: HttpRequest) -> HttpResponse:
+    """The library's JSON refresh (404 without X-Requested-With: XMLHttpRequest),
+    limited per client because every call writes a row."""
+    if request.headers.get("x-requested-with") == "XMLHttpRequest" and over_limit(
+        "refresh", client_ip(request), limit=settings.COMMENTS_THROTTLE_REFRESH_PER_IP
+    ):
+        return HttpResponse(THROTTLED, status=429, content_type="text/plain")
+    return captcha_views.captcha_refresh(request)
