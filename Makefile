@@ -32,13 +32,16 @@ OS_PACKAGES := flite
 BROWSER_PACKAGES := chromium fonts-dejavu-core
 
 .PHONY: help setup os-packages browser-tools run dev test test-browser lint lock \
-	stop-db reset-data screenshots
+	stop-db reset-data screenshots bench
 
 help:
 	@echo "make run    serve the site with demo content on http://127.0.0.1:$${PORT:-8000}"
 	@echo "make test   run lint, migration check and the whole test suite"
 	@echo "make dev    runserver with DEBUG on, for development"
+	@echo "make test-browser   only the real-browser suite (Chromium, axe-core, vnu)"
+	@echo "make screenshots    regenerate docs/screenshots/ with the browser suite"
 	@echo "make lock   re-pin requirements.lock after editing pyproject.toml"
+	@echo "make bench  generate a corpus and measure the site with wrk (docs/performance.md)"
 	@echo "make reset-data   stop the embedded database and delete .data/ (demo data, uploads)"
 
 # Recreated when missing, when its Python no longer runs, or when the lock changed.
@@ -109,6 +112,15 @@ test: lint
 # Only the real-browser suite (Chromium, axe-core, vnu), in its own test database.
 test-browser: setup
 	$(PY) -m pytest -m browser tests/browser
+
+# Regenerate docs/screenshots/ (story page, comment form, moderation list at 360 and
+# 1280 px) with the browser suite's layout test (docs/browser-tests.md).
+screenshots: setup
+	SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest -m browser tests/browser -k screenshots
+
+# Corpus, servers, wrk rounds and the table (docs/performance.md); < 15 min, loopback only.
+bench: setup
+	$(PY) -m bench.run
 
 lock:
 	$(PY) -m piptools compile --quiet --extra dev --strip-extras --allow-unsafe \

@@ -154,7 +154,7 @@ class StoryAdmin(admin.ModelAdmin):
                     "published_at",
                     "published_by",
                     "topics",
-                    "comments_open",
+                    "comment_policy",
                     "created_at",
                     "updated_at",
                 ]

@@ -99,7 +99,7 @@ class StoryAdminForm(forms.ModelForm):
             "lead_image_caption",
             "lead_image_credit",
             "published_at",
-            "comments_open",
+            "comment_policy",
             "topics",
         ]
         field_classes = {"lead_image": ImageUploadField}

@@ -2,6 +2,7 @@ from datetime import datetime
 from typing import Self
 
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import (
     SearchHeadline,
@@ -12,9 +13,10 @@ from django.contrib.postgres.search import (
 )
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q, Subquery
-from django.db.models.functions import Lower
+from django.db.models.functions import JSONObject, Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.text import slugify
 
 from articles.rendering import MATCH_END, MATCH_START, plain_headline
@@ -143,20 +145,35 @@ class StoryQuerySet(models.QuerySet):
         )
 
     def for_detail(self) -> Self:
-        """A story page: listing data plus its published clarifications."""
-        return self.for_listing().prefetch_related(
-            models.Prefetch(
-                "clarifications",
-                queryset=Clarification.objects.published(),
-                to_attr="published_clarifications",
+        """A story page: listing data plus its published clarifications, oldest
+        first. The notes come as a JSON array inside the story's own row (one
+        query fewer per page: the story page's budget is five)."""
+        notes = (
+            Clarification.objects.published()
+            .filter(story=OuterRef("pk"))
+            .values(
+                row=JSONObject(
+                    id="pk",
+                    kind="kind",
+                    text="text",
+                    published_at="published_at",
+                    issued_by_id="issued_by_id",
+                    created_at="created_at",
+                )
             )
         )
+        return self.for_listing().annotate(clarification_rows=ArraySubquery(notes))
 
 
 class Story(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
+
+    class CommentPolicy(models.TextChoices):
+        LIMITED = "limited", "Open for the usual period after publication"
+        OPEN = "open", "Open, with no time limit"
+        CLOSED = "closed", "Closed"
 
     headline = models.CharField(
         max_length=200,
@@ -213,10 +230,13 @@ class Story(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
-    comments_open = models.BooleanField(
-        default=True,
-        help_text="Readers may comment (comments also close automatically some "
-        "days after publication).",
+    comment_policy = models.CharField(
+        "comments",
+        max_length=10,
+        choices=CommentPolicy,
+        default=CommentPolicy.LIMITED,
+        help_text="Close or reopen comments. The usual period is set for the whole "
+        "site (NEWSROOM_COMMENTS_CLOSE_AFTER_DAYS).",
     )
     authors = models.ManyToManyField(Author, through="Byline", related_name="stories")
     topics = models.ManyToManyField(Topic, related_name="stories", blank=True)
@@ -299,6 +319,22 @@ class Story(models.Model):
         before publication, even for a note dated earlier, e.g. by an import)."""
         moments = [m for m in (self.last_clarified_at, self.published_at) if m]
         return max(moments, default=None)
+
+    @cached_property
+    def published_clarifications(self) -> list["Clarification"]:
+        """Published notes, oldest first, from the `clarification_rows` annotation
+        (for_detail)."""
+        return [
+            Clarification(
+                story=self,
+                **row
+                | {
+                    "published_at": datetime.fromisoformat(row["published_at"]),
+                    "created_at": datetime.fromisoformat(row["created_at"]),
+                },
+            )
+            for row in self.clarification_rows
+        ]
 
     # The next two read the prefetched bylines (for_listing/for_detail).
     @property

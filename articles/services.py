@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from articles.caching import bump_site_on_commit
 from articles.importing import ParsedNote, ParsedStory
 from articles.models import Author, Byline, Clarification, SlugHistory, Story, Topic
 
@@ -40,6 +41,7 @@ def publish_story(
     story.published_at = at or timezone.now()
     story.published_by = by
     story.save(update_fields=["status", "published_at", "published_by", "updated_at"])
+    bump_site_on_commit()
     return story
 
 
@@ -48,6 +50,7 @@ def unpublish_story(story: Story, *, by: AbstractBaseUser | None) -> Story:
     """Take a story back to draft; its publication time is kept for its URL."""
     story.status = Story.Status.DRAFT
     story.save(update_fields=["status", "updated_at"])
+    bump_site_on_commit()
     return story
 
 
@@ -74,6 +77,7 @@ def clarify_story(
         issued_by=by,
     )
     story.save(update_fields=["updated_at"])
+    bump_site_on_commit()
     return clarification
 
 
@@ -87,6 +91,7 @@ def change_story_slug(story: Story, *, new_slug: str) -> Story:
     SlugHistory.objects.get_or_create(slug=old_slug, defaults={"story": story})
     story.slug = new_slug
     story.save(update_fields=["slug", "updated_at"])
+    bump_site_on_commit()
     return story
 
 
@@ -146,6 +151,8 @@ def import_story(
             publish_story(story, by=by, at=at)
             changed = True
     notes_changed, notes = _merge_clarifications(story, parsed.notes, by=by)
+    if changed or notes_changed:
+        bump_site_on_commit()
     return ImportedStory(
         story=story, created=created, changed=changed or notes_changed, notes=notes
     )

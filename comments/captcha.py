@@ -93,7 +93,12 @@ class AccessibleCaptchaInput(CaptchaTextInput):
         )
         context["image_2x"] = reverse("captcha-image-2x", kwargs={"key": key})
         context["help_id"] = f"{context['widget']['attrs'].get('id', name)}_help"
-        answer = context["widget"]["subwidgets"][1]["attrs"]
+        key, answer = (sub["attrs"] for sub in context["widget"]["subwidgets"])
+        # HTML allows none of these on a hidden input (Django gives them to every
+        # part of a required, invalid MultiWidget).
+        for attr in [*key]:
+            if attr in {"required", "autocomplete"} or attr.startswith("aria-"):
+                del key[attr]
         answer["aria-describedby"] = context["help_id"]
         answer["size"] = LENGTH + 4
         return context

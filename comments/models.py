@@ -10,11 +10,15 @@ from articles.models import Story
 
 
 def accepts_comments(story: Story, *, at: datetime | None = None) -> bool:
-    """Readers may comment: the story is live, editors left comments open, and it
-    was published less than COMMENTS_CLOSE_AFTER_DAYS ago."""
+    """Readers may comment: the story is live and its comment policy allows it now
+    (the usual policy closes comments COMMENTS_CLOSE_AFTER_DAYS after publication;
+    editors may close them, or reopen them with no time limit)."""
     at = at or timezone.now()
-    if not (story.comments_open and story.is_live):
+    policy = story.comment_policy
+    if policy == Story.CommentPolicy.CLOSED or not story.is_live:
         return False
+    if policy == Story.CommentPolicy.OPEN:
+        return True
     closes_at = story.published_at + timedelta(days=settings.COMMENTS_CLOSE_AFTER_DAYS)
     return at < closes_at
 

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 
+from articles.caching import bump_story
 from articles.models import Author, Story
 from comments import rules
 from comments.models import Comment, ModerationEvent, ModerationWord, accepts_comments
@@ -172,13 +173,11 @@ def _moderate(
 
 
 def comments_changed(story_ids: Iterable[int]) -> None:
-    """After commit: the approved comments of these stories changed.
-
-    Story pages read comments live today (no page cache), so the next request on
-    any worker already shows the change. When a page cache arrives, purge these
-    stories' pages here.
-    """
+    """After commit: the approved comments of these stories changed, so their
+    pages change on the next request on any worker (articles/caching.py)."""
     log.info("Approved comments changed on stories %s", sorted(story_ids))
+    for story_id in story_ids:
+        bump_story(story_id)
 
 
 def notify_moderators(comment_pk: int) -> None:

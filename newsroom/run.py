@@ -44,24 +44,59 @@ def manage(*args: str) -> None:
     subprocess.run([*MANAGE, *args], check=True)
 
 
+# The app servers `make bench` compares (docs/performance.md); the first is the
+# default, chosen by that measurement. Sizes are for a small machine: about two
+# processes per core for sync, which blocks per request; fewer, threaded ones else.
+APP_SERVERS = ("granian", "gthread", "sync")
+
+
+def app_server_command(
+    kind: str,
+    *,
+    bind: str,
+    workers: int | None = None,
+    threads: int = 4,
+    access_log: bool = False,
+) -> list[str]:
+    """The production command line of one app server kind on `bind` (host:port)."""
+    cores = os.cpu_count() or 1
+    if kind == "granian":
+        host, port = bind.rsplit(":", 1)
+        command = [sys.executable, "-m", "granian", "--interface", "wsgi"]
+        command += ["--host", host, "--port", port]
+        command += ["--workers", str(workers or cores)]
+        command += ["--blocking-threads", str(threads), "--log-level", "warning"]
+        command += ["--respawn-failed-workers"]
+        command += ["--access-log"] if access_log else []
+        return [*command, "newsroom.wsgi:application"]
+    if kind not in ("sync", "gthread"):
+        raise ValueError(f"unknown app server {kind!r}; choose from {APP_SERVERS}")
+    command = [sys.executable, "-m", "gunicorn", "newsroom.wsgi", "--bind", bind]
+    command += ["--no-control-socket", "--graceful-timeout", "10"]
+    if kind == "gthread":
+        command += ["--worker-class", "gthread", "--workers", str(workers or cores)]
+        command += ["--threads", str(threads), "--keep-alive", "5"]
+    else:
+        command += [
+            "--worker-class",
+            "sync",
+            "--workers",
+            str(workers or 2 * cores + 1),
+        ]
+    return [*command, "--access-logfile", "-"] if access_log else command
+
+
 def server_command(*, dev: bool, port: str) -> list[str]:
     if dev:
         return [*MANAGE, "runserver", f"127.0.0.1:{port}"]
-    return [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "newsroom.wsgi",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        os.environ.get("NEWSROOM_WORKERS", "3"),
-        "--access-logfile",
-        "-",
-        "--no-control-socket",
-        "--graceful-timeout",
-        "10",
-    ]
+    workers = os.environ.get("NEWSROOM_WORKERS")
+    return app_server_command(
+        os.environ.get("NEWSROOM_APP_SERVER", APP_SERVERS[0]),
+        bind=f"127.0.0.1:{port}",
+        workers=int(workers) if workers else None,
+        threads=int(os.environ.get("NEWSROOM_THREADS", "4")),
+        access_log=True,
+    )
 
 
 def serve(command: list[str]) -> int:

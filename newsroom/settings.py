@@ -113,6 +113,14 @@ else:
             "LOCATION": DATA_DIR / "cache",
         }
     }
+# Anonymous readers' pages (articles/caching.py, docs/performance.md): seconds a
+# page stays in the cache above (0: no page cache, no ETag/304); invalidation is by
+# version stamps, so this only bounds time-driven drift (comments closing).
+PAGE_CACHE_SECONDS = env.get_int("NEWSROOM_PAGE_CACHE_SECONDS", 600)
+# Cache-Control for shared caches (the nginx micro-cache, a CDN): s-maxage and
+# stale-while-revalidate of anonymous pages.
+SHARED_CACHE_SECONDS = env.get_int("NEWSROOM_SHARED_CACHE_SECONDS", 1)
+STALE_WHILE_REVALIDATE_SECONDS = env.get_int("NEWSROOM_STALE_SECONDS", 30)
 
 # --- Auth -----------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -186,6 +194,7 @@ if env.get_bool("DJANGO_SECURE_PROXY_SSL_HEADER"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "newsroom.views.csrf_failure"
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],

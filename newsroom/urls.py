@@ -5,6 +5,10 @@ from django.views.static import serve
 
 from newsroom import views
 
+admin.site.site_header = f"{settings.SITE_NAME} desk"
+admin.site.site_title = f"{settings.SITE_NAME} desk"
+admin.site.index_title = "Stories, clarifications and comments"
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),

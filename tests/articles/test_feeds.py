@@ -19,9 +19,9 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-LATEST_FEED_QUERIES = 4  # stories, bylines+authors, topics, notes
-TOPIC_FEED_QUERIES = 5  # topic + the latest feed's four
-AUTHOR_FEED_QUERIES = 5  # author + the latest feed's four
+LATEST_FEED_QUERIES = 3  # stories with their notes, bylines+authors, topics
+TOPIC_FEED_QUERIES = 4  # topic + the latest feed's three
+AUTHOR_FEED_QUERIES = 4  # author + the latest feed's three
 CLARIFICATIONS_FEED_QUERIES = 1  # notes joined to their stories
 
 FORMATS = ["rss", "atom"]

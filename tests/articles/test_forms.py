@@ -127,7 +127,7 @@ def story_data(**fields) -> dict:
         "headline": "A headline",
         "slug": "a-headline",
         "body": "Text.",
-        "comments_open": "on",
+        "comment_policy": "limited",
         "lead_image_alt": "",
     } | fields
 

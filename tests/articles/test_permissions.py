@@ -42,7 +42,7 @@ def story_post(story: Story | None = None, **changes) -> dict:
         "headline": story.headline if story else "New story",
         "slug": story.slug if story else "new-story",
         "body": "Text.",
-        "comments_open": "on",
+        "comment_policy": "limited",
         "_save": "Save",
     }
     for prefix in ("bylines", "clarifications", "clarifications-2"):

@@ -11,6 +11,7 @@ CI=true, where a missing tool fails them.
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -41,6 +42,8 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# The site's bot trap: posts sooner than this after the form was served are dropped.
+MIN_SECONDS_TO_SUBMIT = 3
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 BROWSER_TESTS = [
     pytest.mark.browser,
@@ -58,6 +61,8 @@ def missing_tools() -> list[str]:
         missing.append("Chromium (apt-get install chromium)")
     if not shutil.which("java"):
         missing.append("Java (apt-get install default-jre-headless)")
+    if not shutil.which("flite"):
+        missing.append("flite, the spoken CAPTCHA (apt-get install flite)")
     if not AXE_JS.exists() or not VNU_JAR.exists():
         missing.append("axe-core and vnu-jar (npm ci --ignore-scripts)")
     try:
@@ -109,15 +114,42 @@ def _media_in_tmp(settings, media_root):
 
 
 @pytest.fixture(scope="session")
+def site_data_dir(tmp_path_factory) -> Path:
+    """NEWSROOM_DATA_DIR of the site under test; its file cache is shared (below)."""
+    return tmp_path_factory.mktemp("site-data")
+
+
+@pytest.fixture(autouse=True)
+def _cache_shared_with_the_site(settings, site_data_dir):
+    """The tests and the site use one cache, emptied before each test.
+
+    Rows the tests write move the page-cache stamps in the cache the site reads
+    (the tables are emptied between tests without moving them), and throttle
+    counters and cached pages never leak from one test into the next.
+    """
+    from django.core.cache import cache
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(site_data_dir / "cache"),
+        }
+    }
+    cache.clear()
+
+
+@pytest.fixture(scope="session")
 def site_url(
-    browser_tools, test_database_url, tmp_path_factory, media_root
+    browser_tools, test_database_url, site_data_dir, media_root
 ) -> Iterator[str]:
     """gunicorn serving newsroom.settings (DEBUG off) against the test database."""
-    data_dir = tmp_path_factory.mktemp("site-data")
+    data_dir = site_data_dir
     environment = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "NEWSROOM_"))
+        # REDIS_URL too: the site's cache is files under its data folder, shared
+        # with the tests and gone with the run (no counters or pages from another).
+        if not k.startswith(("DJANGO_", "NEWSROOM_")) and k != "REDIS_URL"
     } | {
         "DJANGO_SETTINGS_MODULE": "newsroom.settings",
         "DATABASE_URL": test_database_url,
@@ -127,6 +159,7 @@ def site_url(
         "NEWSROOM_DATA_DIR": str(data_dir),
         "NEWSROOM_MEDIA_ROOT": str(media_root),
         "NEWSROOM_SERVE_MEDIA": "true",
+        "NEWSROOM_COMMENTS_MIN_SECONDS": str(MIN_SECONDS_TO_SUBMIT),
         # Persistent connections would keep the test database busy at teardown.
         "DJANGO_CONN_MAX_AGE": "0",
     }
@@ -164,26 +197,67 @@ def site_url(
 
 
 @pytest.fixture(scope="session")
-def playwright_browser(browser_tools):
+def playwright_browser(browser_tools, django_db_setup):
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    # The database as migrations left it, which serialized_rollback restores
+    # before each test (the groups and permissions of the data migrations).
+    serialized = {
+        alias: connections[alias]._test_serialized_contents
+        for alias in connections
+        if hasattr(connections[alias], "_test_serialized_contents")
+    }
     with sync_playwright() as playwright:
+        # Playwright's event loop runs in this thread from now on, so Django keeps
+        # its connections per context: the tests get new connection objects, which
+        # must carry the serialized contents too (else nothing is restored and the
+        # next test finds no groups).
+        for alias, contents in serialized.items():
+            connections[alias]._test_serialized_contents = contents
         # launch() gives Chromium a fresh, temporary --user-data-dir of its own.
         browser = playwright.chromium.launch(
             executable_path=chromium_path(), args=CHROMIUM_FLAGS
         )
         yield browser
         browser.close()
+        connections.close_all()  # before the test database is dropped
+
+
+DOCUMENT_STATUS = re.compile(r"^Failed to load resource: .* status of (\d{3})\b")
 
 
 @dataclass
 class PageProblems:
     """Console errors and Content-Security-Policy violations seen in a page."""
 
-    console_errors: list[str] = field(default_factory=list)
+    console_errors: list[tuple[str, str]] = field(default_factory=list)  # text, url
+    # url -> statuses the main documents loaded from it answered with
+    documents: dict[str, set[int]] = field(default_factory=dict)
+    expected_statuses: set[int] = field(default_factory=set)
+
+    def expect_document_status(self, status: int) -> None:
+        """A page of this journey answers `status` by design (the 404 page, a form
+        sent back with its errors): Chromium's console line about that document's
+        own status is then no problem. Any other failing resource still is."""
+        self.expected_statuses.add(status)
+
+    def on_console(self, message) -> None:
+        if message.type == "error":
+            self.console_errors.append((message.text, message.location.get("url", "")))
+
+    def unexpected(self) -> list[str]:
+        found = []
+        for text, url in self.console_errors:
+            match = DOCUMENT_STATUS.match(text)
+            status = int(match.group(1)) if match else None
+            if status in self.expected_statuses & self.documents.get(url, set()):
+                continue
+            found.append(f"{text} ({url})" if url else text)
+        return found
 
     def assert_none(self) -> None:
-        assert self.console_errors == []
+        assert self.unexpected() == []
 
 
 CSP_LISTENER = """
@@ -201,13 +275,14 @@ def open_page(browser, *, javascript: bool = True, width: int = 1280):
     context.add_init_script(CSP_LISTENER)
     page = context.new_page()
     problems = PageProblems()
-    page.on(
-        "console",
-        lambda message: (
-            message.type == "error" and problems.console_errors.append(message.text)
-        ),
-    )
-    page.on("pageerror", lambda error: problems.console_errors.append(str(error)))
+
+    def on_response(response) -> None:
+        if response.request.is_navigation_request():
+            problems.documents.setdefault(response.url, set()).add(response.status)
+
+    page.on("response", on_response)
+    page.on("console", problems.on_console)
+    page.on("pageerror", lambda error: problems.console_errors.append((str(error), "")))
     return page, problems
 
 

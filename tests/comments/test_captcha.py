@@ -414,3 +414,35 @@ def test_the_clean_up_command_removes_only_expired_keys():
     call_command("captcha_clean", verbosity=0)
 
     assert list(CaptchaStore.objects.values_list("hashkey", flat=True)) == [live]
+
+
+@pytest.mark.django_db
+def test_the_hidden_key_is_plain_and_the_answer_box_is_labelled_even_after_an_error(
+    client,
+):
+    story = make_published_story()
+    html = client.get(form_url(story)).content.decode()
+    key = captcha_key(html)
+
+    wrong = client.post(form_url(story), {"captcha_0": key, "captcha_1": "zzzzzz"})
+
+    for page in (html, wrong.content.decode()):
+        hidden = re.search(r'<input type="hidden" name="captcha_0"[^>]*>', page)[0]
+        assert "required" not in hidden
+        assert "autocomplete" not in hidden
+        assert "aria-" not in hidden
+        assert '<label for="id_captcha_1" class="captcha-answer-label">' in page
+    assert 'name="captcha_1" required aria-invalid="true"' in wrong.content.decode()
+
+
+@pytest.mark.django_db
+def test_enter_in_a_text_box_sends_the_comment_rather_than_changing_the_code(client):
+    story = make_published_story()
+
+    html = client.get(form_url(story)).content.decode()
+
+    # Enter clicks the form's first submit button ("default button", HTML 4.10.21.2).
+    buttons = re.findall(r"<button [^>]*>[^<]*</button>", html)
+    assert 'type="submit"' in buttons[0] and "Send comment" in buttons[0]
+    assert "captcha_refresh" not in buttons[0]
+    assert "Change the CAPTCHA code" in buttons[1]

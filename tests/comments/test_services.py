@@ -173,7 +173,11 @@ def test_the_mail_is_not_sent_before_the_transaction_commits(
     [
         {"status": "draft"},
         {"status": "published", "published_at": timezone.now() + timedelta(days=1)},
-        {"comments_open": False, "status": "published", "published_at": timezone.now()},
+        {
+            "comment_policy": "closed",
+            "status": "published",
+            "published_at": timezone.now(),
+        },
         {"status": "published", "published_at": timezone.now() - timedelta(days=31)},
     ],
 )
@@ -183,6 +187,18 @@ def test_stories_that_take_no_comments_refuse_them(story_fields):
     with pytest.raises(CommentsClosed):
         submit(story)
     assert not Comment.objects.exists()
+
+
+def test_an_editor_can_reopen_comments_past_the_usual_period():
+    old = timezone.now() - timedelta(days=365)
+    reopened = make_story(status="published", published_at=old, comment_policy="open")
+    usual = make_story(status="published", published_at=old)
+
+    submit(reopened)
+
+    assert Comment.objects.filter(story=reopened).count() == 1
+    with pytest.raises(CommentsClosed):
+        submit(usual)
 
 
 # --- Moderation ------------------------------------------------------------------

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from articles.models import Story
 from comments.forms import TOKEN_SALT
 from comments.models import Comment
 from comments.throttle import client_ip
@@ -461,7 +462,7 @@ def test_a_missing_story_is_404(client):
 def test_an_editor_can_close_comments_on_a_story(client):
     story = make_published_story()
     data = filled_form(client, story)
-    story.comments_open = False
+    story.comment_policy = Story.CommentPolicy.CLOSED
     story.save()
 
     form = client.get(form_url(story))

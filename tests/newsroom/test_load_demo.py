@@ -82,3 +82,17 @@ def test_loading_the_demo_again_changes_nothing(data_dir, capsys):
     assert (Author.objects.count(), Topic.objects.count()) == (1, 2)
     assert Clarification.objects.count() == 1
     assert f"Demo story ready: {SEED_URL}" in capsys.readouterr().out
+
+
+def test_the_demo_story_takes_comments_until_an_editor_closes_them(data_dir):
+    from comments.models import accepts_comments
+
+    call_command("load_demo")
+    story = Story.objects.get()
+    assert accepts_comments(story)
+
+    story.comment_policy = Story.CommentPolicy.CLOSED
+    story.save()
+    call_command("load_demo")
+
+    assert Story.objects.get().comment_policy == Story.CommentPolicy.CLOSED

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from articles.importing import parse_story_file
+from articles.models import Story
 from articles.services import import_story
 
 # username -> (group, is_superuser)
@@ -55,6 +56,12 @@ class Command(BaseCommand):
             by=None,
             published_at=DEMO_STORY_PUBLISHED_AT,
         )
+        if result.created:
+            # A 2015 story would be past the usual comment period; keep it open so
+            # a newcomer can try the comment form. Editors may close it later.
+            Story.objects.filter(pk=result.story.pk).update(
+                comment_policy=Story.CommentPolicy.OPEN
+            )
         state = "added" if result.created else "updated" if result.changed else "ready"
         self.stdout.write(f"Demo story {state}: {result.story.get_absolute_url()}")
 

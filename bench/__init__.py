@@ -1,0 +1,1 @@
+"""The performance bench (`make bench`, docs/performance.md); not part of the tests."""

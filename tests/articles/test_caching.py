@@ -1,0 +1,305 @@
+"""Reader pages are shared and cached, and change on the very next request after a
+write (articles/caching.py). Behaviour only: no timings."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import parse_http_date
+
+from articles import caching
+from articles.models import Story
+from articles.services import clarify_story, publish_story
+from comments.services import approve_comments, reject_comments
+from tests.articles.test_admin import post_story_form
+from tests.factories import (
+    make_approved_comment,
+    make_author,
+    make_comment,
+    make_editor,
+    make_moderator,
+    make_published_story,
+    make_story,
+    make_topic,
+)
+
+pytestmark = pytest.mark.django_db
+
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+@pytest.fixture
+def page_cache(settings):
+    settings.PAGE_CACHE_SECONDS = 600
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def story():
+    return make_published_story(
+        headline="Ferry fares rise",
+        authors=[make_author(name="Ann Lee")],
+        topics=[make_topic(name="Transport")],
+    )
+
+
+def reader_urls(story: Story) -> list[str]:
+    topic, author = story.topics.get(), story.authors.get()
+    return [
+        story.get_absolute_url(),
+        reverse("articles:home"),
+        topic.get_absolute_url(),
+        author.get_absolute_url(),
+        reverse("articles:clarification-list"),
+        reverse("articles:latest-feed-rss"),
+        reverse("articles:latest-feed-atom"),
+        reverse("articles:topic-feed-rss", args=[topic.slug]),
+        reverse("articles:author-feed-atom", args=[author.slug]),
+        reverse("articles:clarification-feed-rss"),
+        reverse("articles:sitemap"),
+        reverse("articles:news-sitemap"),
+    ]
+
+
+@pytest.mark.parametrize("cached", [False, True], ids=["cache-off", "cache-on"])
+def test_two_anonymous_readers_get_the_same_bytes_and_no_cookie(
+    client, settings, story, cached
+):
+    settings.PAGE_CACHE_SECONDS = 600 if cached else 0
+    cache.clear()
+    make_approved_comment(story, body="Fares were already high.")
+    other = type(client)()
+
+    for url in reader_urls(story):
+        first, second = client.get(url), other.get(url)
+
+        assert first.status_code == second.status_code == 200, url
+        assert first.content == second.content, url
+        assert not first.cookies and not second.cookies, url
+        assert "Set-Cookie" not in first.headers, url
+        assert b"csrfmiddlewaretoken" not in first.content, url
+
+
+def test_reader_pages_never_write_to_the_database(client, page_cache, story):
+    make_approved_comment(story)
+    urls = [
+        *reader_urls(story),
+        reverse("articles:search") + "?q=ferry",
+        reverse("articles:corrections-policy"),
+        reverse("articles:robots-txt"),
+        reverse("comments:comment-list", args=[story.pk]),
+    ]
+
+    with CaptureQueriesContext(connection) as queries:
+        for url in urls * 2:  # a miss, then a hit
+            assert client.get(url).status_code == 200, url
+
+    writes = [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(WRITES)]
+    assert writes == []
+
+
+def test_a_cached_story_page_costs_no_query(
+    client, page_cache, story, django_assert_num_queries
+):
+    first = client.get(story.get_absolute_url())
+
+    with django_assert_num_queries(0):
+        second = client.get(story.get_absolute_url())
+
+    assert first["X-Page-Cache"] == "miss" and second["X-Page-Cache"] == "hit"
+    assert second.content == first.content
+
+
+def test_anonymous_pages_tell_shared_caches_how_long_to_keep_them(
+    client, page_cache, story
+):
+    response = client.get(story.get_absolute_url())
+
+    directives = {d.strip() for d in response["Cache-Control"].split(",")}
+    assert {"public", "max-age=0", "s-maxage=1"} <= directives
+    assert "stale-while-revalidate=30" in directives
+    assert response["ETag"] and response["Last-Modified"]
+
+
+def test_a_reader_with_a_session_gets_a_private_uncached_page(
+    client, page_cache, story
+):
+    client.force_login(make_editor())
+
+    response = client.get(story.get_absolute_url())
+
+    assert "private" in response["Cache-Control"]
+    assert "no-store" in response["Cache-Control"]
+    assert not response.has_header("ETag")
+
+
+def test_the_comment_form_is_private(client, story):
+    response = client.get(reverse("comments:comment-form", args=[story.pk]))
+
+    assert "private" in response["Cache-Control"]
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_editor_preview_is_private(client, story):
+    client.force_login(make_editor())
+
+    response = client.get(reverse("articles:story-preview", args=[story.pk]))
+
+    assert "private" in response["Cache-Control"]
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_a_conditional_get_is_answered_304_without_a_query(
+    client, page_cache, story, django_assert_max_num_queries
+):
+    url = story.get_absolute_url()
+    first = client.get(url)
+
+    with django_assert_max_num_queries(1):
+        by_etag = client.get(url, headers={"if-none-match": first["ETag"]})
+    with django_assert_max_num_queries(1):
+        by_date = client.get(url, headers={"if-modified-since": first["Last-Modified"]})
+
+    assert by_etag.status_code == by_date.status_code == 304
+    assert by_etag["ETag"] == first["ETag"]
+
+
+# --- The next request sees every write -------------------------------------------
+
+
+def validators(client, url) -> tuple[str, str]:
+    response = client.get(url)
+    return response["ETag"], response.content.decode()
+
+
+def test_publishing_a_story_changes_the_home_page_at_once(
+    client, page_cache, story, django_capture_on_commit_callbacks
+):
+    draft = make_story(headline="Bridge reopens", authors=[make_author()])
+    before_etag, before = validators(client, "/")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        publish_story(draft, by=make_editor())
+    after_etag, after = validators(client, "/")
+
+    assert "Bridge reopens" not in before and "Bridge reopens" in after
+    assert after_etag != before_etag
+
+
+def test_editing_a_story_in_the_admin_changes_its_page_and_listings_at_once(
+    client, page_cache, story, django_capture_on_commit_callbacks
+):
+    url = story.get_absolute_url()
+    before_etag, _ = validators(client, url)
+    validators(client, "/")
+    editor = type(client)()
+    editor.force_login(make_editor())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_story_form(editor, story, headline="Ferry fares rise again")
+    assert response.status_code == 302
+
+    after_etag, page = validators(client, url)
+    assert "Ferry fares rise again" in page and after_etag != before_etag
+    assert "Ferry fares rise again" in client.get("/").content.decode()
+
+
+def test_a_clarification_changes_the_story_page_and_archive_at_once(
+    client, page_cache, story, django_capture_on_commit_callbacks
+):
+    url = story.get_absolute_url()
+    before_etag, _ = validators(client, url)
+    validators(client, reverse("articles:clarification-list"))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        clarify_story(story, text="The fare rises in May.", by=make_editor())
+
+    after_etag, page = validators(client, url)
+    assert "The fare rises in May." in page and "(UPDATED)" in page
+    assert after_etag != before_etag
+    archive = client.get(reverse("articles:clarification-list")).content.decode()
+    assert "The fare rises in May." in archive
+
+
+@pytest.mark.parametrize("verb", [approve_comments, reject_comments])
+def test_moderating_a_comment_changes_the_story_page_at_once(
+    client, page_cache, story, django_capture_on_commit_callbacks, verb
+):
+    shown = make_approved_comment(story, body="Shown until rejected.")
+    held = make_comment(story, body="Held until approved.")
+    url = story.get_absolute_url()
+    before_etag, _ = validators(client, url)
+    before_last_modified = client.get(url)["Last-Modified"]
+    target = held if verb is approve_comments else shown
+
+    with django_capture_on_commit_callbacks(execute=True):
+        verb(type(target).objects.filter(pk=target.pk), by=make_moderator())
+
+    after = client.get(url)
+    page = after.content.decode()
+    assert after["X-Page-Cache"] == "miss" and after["ETag"] != before_etag
+    assert parse_http_date(after["Last-Modified"]) >= parse_http_date(
+        before_last_modified
+    )
+    if verb is approve_comments:
+        assert "Held until approved." in page
+    else:
+        assert "Shown until rejected." not in page
+
+
+def test_a_scheduled_story_appears_when_its_time_comes(
+    client, page_cache, story, django_capture_on_commit_callbacks, monkeypatch
+):
+    soon = timezone.now() + timezone.timedelta(minutes=5)
+    draft = make_story(headline="Embargoed budget", authors=[make_author()])
+    with django_capture_on_commit_callbacks(execute=True):
+        publish_story(draft, by=make_editor(), at=soon)
+    assert "Embargoed budget" not in client.get("/").content.decode()
+
+    later = soon + timezone.timedelta(seconds=1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    monkeypatch.setattr(caching.time, "time", later.timestamp)
+
+    assert "Embargoed budget" in client.get("/").content.decode()
+
+
+def test_another_process_moving_the_stamp_is_seen_on_the_next_request(
+    client, settings, tmp_path, story, test_database_url
+):
+    """Two processes, one shared file cache: the other worker's bump counts."""
+    settings.PAGE_CACHE_SECONDS = 600
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "cache"),
+        }
+    }
+    url = story.get_absolute_url()
+    client.get(url)
+    assert client.get(url)["X-Page-Cache"] == "hit"
+    # Changed without a commit (a test transaction): only a stamp can tell.
+    Story.objects.filter(pk=story.pk).update(headline="Changed elsewhere")
+
+    worker = (
+        "import django; django.setup();"
+        "from django.conf import settings;"
+        f"settings.CACHES = {settings.CACHES!r};"
+        "from articles import caching; caching.bump_site()"
+    )
+    environment = os.environ | {
+        "DATABASE_URL": test_database_url,
+        "DJANGO_SETTINGS_MODULE": "newsroom.settings_test",
+    }
+    subprocess.run([sys.executable, "-c", worker], env=environment, check=True)
+
+    response = client.get(url)
+    assert response["X-Page-Cache"] == "miss"
+    assert "Changed elsewhere" in response.content.decode()
