@@ -98,7 +98,9 @@ DATABASE_ROUTERS = ["comments.routers.CaptchaOnPrimaryRouter"]
 # --- Cache ----------------------------------------------------------------------
 # Shared by every worker: Redis in production, files under DATA_DIR otherwise
 # (never per-process memory, which workers could not see each other's writes in).
-REDIS_URL = env.get("REDIS_URL", "")
+REDIS_URL = env.get("REDIS_URL", "") or env.get("CACHE_URL", "")
+if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured("REDIS_URL / CACHE_URL must be a redis:// URL.")
 if REDIS_URL:
     CACHES = {
         "default": {

@@ -99,3 +99,25 @@ def test_production_settings_enforce_https_and_a_strict_content_security_policy(
     assert result.stdout.startswith("True True True True ")
     assert "unsafe-inline" not in result.stdout
     assert "'script-src': [<CSP.SELF" in result.stdout
+
+
+def test_a_redis_url_selects_the_shared_redis_cache_and_junk_is_refused(
+    test_database_url,
+):
+    show_backend = (
+        IMPORT_SETTINGS + "; from django.conf import settings as s; "
+        "print(s.CACHES['default']['BACKEND'], s.CACHES['default']['LOCATION'])"
+    )
+    base = PRODUCTION_LIKE | {"DATABASE_URL": test_database_url}
+    redis = run_python(show_backend, **base | {"REDIS_URL": "redis://127.0.0.1:6379/3"})
+    alias = run_python(show_backend, **base | {"CACHE_URL": "redis://127.0.0.1:6379/4"})
+    files = run_python(show_backend, **base)
+    junk = run_python(show_backend, **base | {"CACHE_URL": "memcached://x"})
+
+    assert redis.stdout.split() == [
+        "django.core.cache.backends.redis.RedisCache",
+        "redis://127.0.0.1:6379/3",
+    ]
+    assert alias.stdout.split()[1] == "redis://127.0.0.1:6379/4"
+    assert files.stdout.split()[0].endswith("FileBasedCache")
+    assert "must be a redis:// URL" in junk.stderr
