@@ -100,13 +100,20 @@ class StoryQuerySet(models.QuerySet):
         )
 
     def for_listing(self) -> Self:
-        """What a list of stories prints: bylines in order, topics, updated time."""
-        return self.prefetch_related(
-            models.Prefetch(
-                "bylines", queryset=Byline.objects.select_related("author")
-            ),
-            "topics",
-        ).with_last_clarified_at()
+        """What a list of stories prints: bylines in order, topics, updated time.
+
+        Never the search vector: no page prints it, and on a long story it is the
+        largest column of the row."""
+        return (
+            self.defer("search_vector")
+            .prefetch_related(
+                models.Prefetch(
+                    "bylines", queryset=Byline.objects.select_related("author")
+                ),
+                "topics",
+            )
+            .with_last_clarified_at()
+        )
 
     def with_last_clarified_at(self) -> Self:
         """Annotate `last_clarified_at`: when the newest published clarification

@@ -6,6 +6,7 @@ Rules may only hold or reject a comment, never approve it (comments/services.py)
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 # Look-alike letters from other scripts, folded to the Latin letter they imitate
 # (after casefold). A short list of the common ones, not the full Unicode table.
@@ -50,6 +51,12 @@ def fold(text: str) -> str:
 def word_pattern(words: Iterable[str]) -> re.Pattern | None:
     """One regex matching any of `words` as whole words: "ass" matches "ass!"
     but never "classic" or "Massachusetts"."""
+    return _word_pattern(frozenset(words))
+
+
+@lru_cache(maxsize=32)
+def _word_pattern(words: frozenset[str]) -> re.Pattern | None:
+    # Memoised per word list: every post would otherwise fold and compile it anew.
     folded = sorted({fold(word).strip() for word in words} - {""}, key=len)
     if not folded:
         return None
@@ -73,5 +80,10 @@ def count_links(*texts: str) -> int:
 
 def same_name(name: str, reserved: Iterable[str]) -> bool:
     """The commenter's name is (a look-alike of) a reserved one, ignoring spacing."""
-    squeezed = "".join(fold(name).split())
-    return any(squeezed == "".join(fold(other).split()) for other in reserved)
+    return _squeezed(name) in {_squeezed(other) for other in reserved}
+
+
+@lru_cache(maxsize=1024)
+def _squeezed(name: str) -> str:
+    # Memoised: the reserved names (site, every byline) are the same on every post.
+    return "".join(fold(name).split())

@@ -15,7 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 SYSTEM = "system"
 STAFF_WORDS = ("staff", "moderator", "admin", "administrator", "newsroom")
 REPEAT_WINDOW = timedelta(hours=1)
+AUTHOR = "author"  # marks byline names among the moderation words (no such action)
 
 
 class CommentsClosed(Exception):
@@ -76,7 +77,12 @@ def submit_comment(
 
 
 def _automatic_decision(story: Story, *, name: str, body: str) -> tuple[str, str, str]:
-    words = list(ModerationWord.objects.values_list("word", "action"))
+    # The word lists and the byline names in one round trip.
+    listed = ModerationWord.objects.order_by().values_list("word", "action")
+    bylines = Author.objects.order_by().annotate(action=Value(AUTHOR))
+    rows = list(listed.union(bylines.values_list("name", "action"), all=True))
+    words = [(word, action) for word, action in rows if action != AUTHOR]
+    authors = [author for author, action in rows if action == AUTHOR]
     banned = rules.word_pattern(
         w for w, a in words if a == ModerationWord.Action.REJECT
     )
@@ -93,7 +99,7 @@ def _automatic_decision(story: Story, *, name: str, body: str) -> tuple[str, str
     if links > rules.MAX_LINKS:
         reason = f"{links} links (more than {rules.MAX_LINKS})"
         return Comment.Status.PENDING, Comment.Rule.LINKS, reason
-    reserved = [settings.SITE_NAME, *Author.objects.values_list("name", flat=True)]
+    reserved = [settings.SITE_NAME, *authors]
     staff = rules.word_pattern([*STAFF_WORDS, settings.SITE_NAME])
     if rules.same_name(name, reserved) or rules.find_word(staff, name):
         return (

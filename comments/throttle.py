@@ -46,10 +46,13 @@ def over_limit(kind: str, value: str, *, limit: int) -> bool:
     window = settings.COMMENTS_THROTTLE_WINDOW_SECONDS
     slot = int(time.time()) // window
     key = f"comments:throttle:{kind}:{keyed_hash(kind, value)}:{slot}"
-    cache.add(key, 0, timeout=window * 2)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.add(key, 1, timeout=window * 2)
+    # One cache operation for the first event of a window, two after it.
+    if cache.add(key, 1, timeout=window * 2):
         count = 1
+    else:
+        try:
+            count = cache.incr(key)
+        except ValueError:  # evicted between add and incr
+            cache.add(key, 1, timeout=window * 2)
+            count = 1
     return count > limit

@@ -34,8 +34,12 @@ PER_PAGE = 50
 
 
 def _story_or_404(story_id: int) -> Story:
-    """Only stories readers can see take comments; drafts and embargoed ones 404."""
-    return get_object_or_404(Story.objects.published(), pk=story_id)
+    """Only stories readers can see take comments; drafts and embargoed ones 404.
+
+    The comment pages never print the story's text: its body and search vector
+    (tens of kB on a long story) stay in the database."""
+    stories = Story.objects.published().defer("body", "search_vector")
+    return get_object_or_404(stories, pk=story_id)
 
 
 def _mine(request: HttpRequest, story: Story) -> list[Comment]:

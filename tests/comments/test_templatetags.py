@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from comments.models import Comment
-from comments.templatetags.comments import approved_comments
+from comments.templatetags.comments import approved_comments, comment_items
 from tests.factories import make_approved_comment, make_comment, make_published_story
 
 pytestmark = pytest.mark.django_db
@@ -62,3 +62,23 @@ def test_the_partial_renders_on_its_own_with_no_visitor_data(django_assert_num_q
     assert "captcha" not in html.lower()
     assert 'href="/static/css/comments.css"' in html
     assert 'src="/static/js/comments.js" defer' in html
+
+
+def test_comment_items_match_the_comment_partial_byte_for_byte():
+    story = make_published_story()
+    make_approved_comment(
+        story,
+        name="<b>Ann</b> & \u202eco",
+        body="First line & <script>x</script>\nsecond line\n\nNew paragraph.",
+        submitted_at=timezone.now() - timedelta(days=40, hours=7),
+    )
+    make_approved_comment(story, body="Plain.")
+    rows = approved_comments(story).comments
+
+    items = comment_items(rows)
+
+    expected = "".join(
+        render_to_string("comments/_comment.html", {"comment": row}) for row in rows
+    )
+    assert items == expected
+    assert "&lt;script&gt;" in items

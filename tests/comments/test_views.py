@@ -10,6 +10,7 @@ from captcha.models import CaptchaStore
 from django.core import signing
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -60,6 +61,28 @@ def test_a_reader_posts_a_comment_that_waits_for_moderation(client):
     page = client.get(response["Location"]).content.decode()
     assert THANKS in page
     assert "Comments (0)" in page  # pending comments are not public
+
+
+# A post's statements (transaction control aside): the story, the CAPTCHA's
+# DELETE … RETURNING, the word lists with the byline names, the repeat check, the
+# comment and its audit row, and the new session (exists? then INSERT).
+POST_STATEMENTS = 8
+
+
+def test_a_comment_post_runs_a_fixed_number_of_statements(client):
+    story = make_published_story()
+    data = filled_form(client, story)
+
+    with CaptureQueriesContext(connection) as captured:
+        response = post(client, story, data)
+
+    assert response.status_code == 302
+    statements = [
+        q["sql"]
+        for q in captured
+        if not q["sql"].startswith(("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE"))
+    ]
+    assert len(statements) == POST_STATEMENTS, statements
 
 
 def test_the_form_page_is_never_cached_and_the_story_page_has_no_per_visitor_bytes(
