@@ -10,7 +10,12 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from articles.forms import AuthorAdminForm, StoryAdminForm, TopicAdminForm
+from articles.forms import (
+    AuthorAdminForm,
+    ClarificationAdminForm,
+    StoryAdminForm,
+    TopicAdminForm,
+)
 from articles.models import Author, Byline, Clarification, Story, Topic
 from articles.previews import share_token
 from articles.services import (
@@ -105,6 +110,7 @@ class ClarificationInline(admin.StackedInline):
     verbose_name = "new or draft clarification"
     verbose_name_plural = "add a clarification (leave the date empty to keep a draft)"
     extra = 0
+    form = ClarificationAdminForm
     fields = ["kind", "text", "published_at"]
 
     def get_queryset(self, request):
@@ -273,6 +279,7 @@ class ClarificationAdmin(admin.ModelAdmin):
     search_fields = ["text", "story__headline"]
     list_select_related = ["story", "issued_by"]
     autocomplete_fields = ["story"]
+    form = ClarificationAdminForm
     fields = ["story", "kind", "text", "published_at", "issued_by"]
     readonly_fields = ["issued_by"]
     actions = None  # bulk delete would reach published ones; drafts go one by one

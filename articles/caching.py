@@ -67,6 +67,28 @@ def _cache():
     return caches["default"]
 
 
+def _pages():
+    return caches["pages"]
+
+
+# Query parameters a cached page may depend on (pagination). The views ignore any
+# other parameter, so it must not make a new cache entry either: `?utm_source=…`
+# links share the page, and a flood of `/?x=1`, `/?x=2`… can't fill the cache. Only
+# 200s are stored, so junk page numbers (404) add nothing.
+PAGE_PARAMETERS = ("page", "p")
+
+
+def _cache_url(request: HttpRequest) -> str:
+    """The URL a page is cached under: host, path and the parameters it uses."""
+    kept = [
+        f"{name}={value}"
+        for name in PAGE_PARAMETERS
+        if (value := request.GET.get(name, ""))
+    ]
+    path = request.build_absolute_uri(request.path)
+    return f"{path}?{'&'.join(kept)}" if kept else path
+
+
 def _stamp_key(scope: str) -> str:
     return f"{PREFIX}stamp:{scope}"
 
@@ -278,7 +300,7 @@ def _serve_shared(
     scopes = [SITE]
     if story_kwarg:
         scopes.append(_story_scope(kwargs[story_kwarg]))
-    url = request.build_absolute_uri()
+    url = _cache_url(request)
     stamps = _current_stamps(scopes)
     validator = hashlib.blake2b(
         "|".join([code_version(), url, *(s.token for s in stamps)]).encode(),
@@ -304,7 +326,7 @@ def _serve_shared(
     )
     entry = _local_pages.get(etag)
     if entry is None:
-        entry = _cache().get(page_key)
+        entry = _pages().get(page_key)
         if entry is not None and entry["etag"] == etag:
             _local_pages.put(entry)
         else:
@@ -328,7 +350,7 @@ def _serve_shared(
             "content": response.content,
             "headers": {h: response[h] for h in KEPT_HEADERS if response.has_header(h)},
         }
-        _cache().set(page_key, entry, settings.PAGE_CACHE_SECONDS)
+        _pages().set(page_key, entry, settings.PAGE_CACHE_SECONDS)
         _local_pages.put(entry)
         response["X-Page-Cache"] = "miss"
     response["ETag"] = etag

@@ -7,9 +7,10 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.utils import formats, timezone
 from PIL import Image, UnidentifiedImageError
 
-from articles.models import Author, Story, Topic
+from articles.models import Author, Clarification, Story, Topic
 
 ACCEPTED_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP", "GIF": "GIF"}
 ACCEPTED = "a JPEG, PNG, WebP or GIF file"
@@ -124,6 +125,35 @@ class StoryAdminForm(forms.ModelForm):
                 "published_at",
                 "A published story needs a publication time. To take it down, "
                 "use the “Unpublish” action instead.",
+            )
+        return cleaned_data
+
+
+class ClarificationAdminForm(forms.ModelForm):
+    """A clarification as editors write it, in the story's inline or on its own
+    page: never dated before the story went live (the importer clamps such dates;
+    here the editor is told)."""
+
+    class Meta:
+        model = Clarification
+        fields = ["story", "kind", "text", "published_at"]
+
+    def clean(self):
+        cleaned_data = super().clean()
+        # In the story's inline, "story" is the story being saved, with the
+        # publication time typed in the same form.
+        story, dated = cleaned_data.get("story"), cleaned_data.get("published_at")
+        if story and dated and story.published_at and dated < story.published_at:
+            published = formats.date_format(
+                timezone.localtime(story.published_at), "DATETIME_FORMAT"
+            )
+            self.add_error(
+                "published_at",
+                ValidationError(
+                    "A clarification can't be dated before the story was published "
+                    f"({published}).",
+                    code="before_publication",
+                ),
             )
         return cleaned_data
 

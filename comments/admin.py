@@ -65,7 +65,6 @@ class CommentAdmin(admin.ModelAdmin):
     fields = [
         "story",
         "name",
-        "email",
         "body",
         "status",
         "rule",
@@ -77,6 +76,31 @@ class CommentAdmin(admin.ModelAdmin):
     readonly_fields = fields
     inlines = [ModerationEventInline]
     actions = ["approve_selected", "reject_selected", "mark_selected_as_spam"]
+
+    # Personal data: only moderators (moderate_comment) see it, search it or filter
+    # on it. Editors read comments without learning who wrote them from where.
+    personal_fields = ["email", "ip_address", "ip_hash"]
+
+    def get_fields(self, request, obj=None) -> list[str]:
+        if self.has_moderate_permission(request):
+            return [*self.fields[:2], *self.personal_fields, *self.fields[2:]]
+        return self.fields
+
+    def get_readonly_fields(self, request, obj=None) -> list[str]:
+        return self.get_fields(request, obj)
+
+    def get_search_fields(self, request) -> list[str]:
+        if self.has_moderate_permission(request):
+            return [*self.search_fields, "email"]
+        return self.search_fields
+
+    def lookup_allowed(self, lookup, value, request) -> bool:
+        # The admin otherwise accepts any local field in the query string
+        # (?email__startswith=a), which would let an editor probe addresses.
+        field = lookup.split("__", 1)[0]
+        if field in self.personal_fields and not self.has_moderate_permission(request):
+            return False
+        return super().lookup_allowed(lookup, value, request)
 
     @admin.display(description="Comment")
     def excerpt(self, comment: Comment) -> str:

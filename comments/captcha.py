@@ -67,13 +67,10 @@ def consume_captcha(key: str, answer: str) -> bool:
     return expiration > timezone.now() and constant_time_compare(response, answer)
 
 
-def live_key(key: str) -> CaptchaStore | None:
-    """The challenge behind `key`, unless it was spent or has expired."""
-    return (
-        CaptchaStore.objects.using("default")
-        .filter(hashkey=key, expiration__gt=timezone.now())
-        .first()
-    )
+def captcha_store(key: str) -> CaptchaStore | None:
+    """The challenge behind `key`, expired or not; None once spent or swept (or if
+    we never issued it)."""
+    return CaptchaStore.objects.using("default").filter(hashkey=key).first()
 
 
 class AccessibleCaptchaInput(CaptchaTextInput):

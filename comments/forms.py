@@ -46,6 +46,14 @@ class CommentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.story = story
         self.fields["started"].initial = form_token(story)
+        self.notices: list[str] = []  # shown like errors, also on an unbound form
+        self.captcha_withheld = False
+
+    def withhold_captcha(self) -> None:
+        """Render without a CAPTCHA: the widget would mint a code the reader's
+        budget no longer allows (comments/throttle.py)."""
+        self.fields.pop("captcha", None)
+        self.captcha_withheld = True
 
     def looks_automated(self) -> bool:
         """Honeypot filled, or posted sooner than a person could. The view drops

@@ -23,6 +23,10 @@ CONFUSABLES = str.maketrans(
         "ı": "i", "ɡ": "g", "ℓ": "l",
     }
 )  # fmt: skip
+# What may stand between the words of a listed phrase: any run of whitespace and
+# joining punctuation, so "bad word" also catches "bad  word", "bad-word",
+# "bad_word", "bad.word", "bad/word" (dashes of every kind, after folding).
+SEPARATOR = r"(?:[\s\-\u2010-\u2015\u2212._/\\|~+*:·•'’]|_)+"
 LINK = re.compile(r"(?:\b[a-z][a-z0-9+.-]*://|\bwww\.)\S+", re.IGNORECASE)
 MAX_LINKS = 2
 
@@ -57,11 +61,19 @@ def word_pattern(words: Iterable[str]) -> re.Pattern | None:
 @lru_cache(maxsize=32)
 def _word_pattern(words: frozenset[str]) -> re.Pattern | None:
     # Memoised per word list: every post would otherwise fold and compile it anew.
-    folded = sorted({fold(word).strip() for word in words} - {""}, key=len)
-    if not folded:
+    phrases = {_phrase(fold(word)) for word in words} - {""}
+    if not phrases:
         return None
-    alternatives = "|".join(re.escape(word) for word in reversed(folded))
+    alternatives = "|".join(sorted(phrases, key=len, reverse=True))
     return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+
+
+def _phrase(folded: str) -> str:
+    """A listed word or phrase as a regex: its words in order, with any run of
+    separators between them (a moderator may list "bad word" or "bad-word").
+    Punctuation at either end stays literal ("c++" is not "c")."""
+    words = re.split(rf"(?<=\w){SEPARATOR}(?=\w)", folded.strip())
+    return SEPARATOR.join(re.escape(word) for word in words)
 
 
 def find_word(pattern: re.Pattern | None, *texts: str) -> str | None:

@@ -212,7 +212,9 @@ def notify_moderators(comment_pk: int) -> None:
             "",
             Truncator(comment.body).chars(1000),
             "",
-            "Review it: " + reverse("admin:comments_comment_change", args=[comment.pk]),
+            "Review it: "
+            + settings.SITE_URL
+            + reverse("admin:comments_comment_change", args=[comment.pk]),
         ]
     )
     EmailMessage(f"Comment held: {headline}"[:150], body, to=recipients).send()

@@ -40,12 +40,16 @@ def keyed_hash(kind: str, value: str) -> str:
     return digest.hexdigest()
 
 
+def _counter_key(kind: str, value: str) -> str:
+    slot = int(time.time()) // settings.COMMENTS_THROTTLE_WINDOW_SECONDS
+    return f"comments:throttle:{kind}:{keyed_hash(kind, value)}:{slot}"
+
+
 def over_limit(kind: str, value: str, *, limit: int) -> bool:
     """Count one more event for (kind, value) in the current window; True once
     there have been more than `limit` in it."""
     window = settings.COMMENTS_THROTTLE_WINDOW_SECONDS
-    slot = int(time.time()) // window
-    key = f"comments:throttle:{kind}:{keyed_hash(kind, value)}:{slot}"
+    key = _counter_key(kind, value)
     # One cache operation for the first event of a window, two after it.
     if cache.add(key, 1, timeout=window * 2):
         count = 1
@@ -56,3 +60,37 @@ def over_limit(kind: str, value: str, *, limit: int) -> bool:
             cache.add(key, 1, timeout=window * 2)
             count = 1
     return count > limit
+
+
+def is_over_limit(kind: str, value: str, *, limit: int) -> bool:
+    """True if (kind, value) already went past `limit` in this window; counts
+    nothing (a look before doing the work the counter guards)."""
+    return (cache.get(_counter_key(kind, value)) or 0) > limit
+
+
+def new_code_over_limit(request: HttpRequest) -> bool:
+    """Count one CAPTCHA code minted for this client: form page, fragment,
+    refresh, "Change the CAPTCHA code", re-rendered form. Every one writes a row,
+    so all share one budget; unknown image/audio keys spend it too."""
+    return over_limit(
+        "captcha", client_ip(request), limit=settings.COMMENTS_THROTTLE_REFRESH_PER_IP
+    )
+
+
+def count_wrong_answer(request: HttpRequest) -> bool:
+    """Count one wrong CAPTCHA answer from this client; True once past the limit."""
+    return over_limit(
+        "captcha-wrong",
+        client_ip(request),
+        limit=settings.COMMENTS_THROTTLE_WRONG_PER_IP,
+    )
+
+
+def too_many_wrong_answers(request: HttpRequest) -> bool:
+    """This client already gave more wrong answers than allowed in this window:
+    further answers are not even checked, so guessing stops here."""
+    return is_over_limit(
+        "captcha-wrong",
+        client_ip(request),
+        limit=settings.COMMENTS_THROTTLE_WRONG_PER_IP,
+    )

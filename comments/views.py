@@ -15,11 +15,17 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ranged_response import RangedFileResponse
 
 from articles.models import Story
-from comments.captcha import AudioUnavailable, live_key, speak
+from comments.captcha import AudioUnavailable, captcha_store, speak
 from comments.forms import CommentForm
 from comments.models import Comment, accepts_comments
 from comments.services import CommentsClosed, submit_comment
-from comments.throttle import client_ip, over_limit
+from comments.throttle import (
+    client_ip,
+    count_wrong_answer,
+    new_code_over_limit,
+    over_limit,
+    too_many_wrong_answers,
+)
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +33,18 @@ THANKS = "Thanks — your comment is awaiting moderation."
 THROTTLED = (
     "You have sent several comments in a short time. Please wait a few minutes, "
     "then send this one again: your text is kept below."
+)
+TOO_MANY_CODES = (
+    "You have asked for many new CAPTCHA codes in a short time. Please wait a few "
+    "minutes, then press “Get a new CAPTCHA code”: your text is kept below."
+)
+TOO_MANY_CODES_PLAIN = (
+    "You have asked for many new CAPTCHA codes in a short time. Please wait a few "
+    "minutes, then try again."
+)
+TOO_MANY_WRONG = (
+    "Too many wrong answers to the CAPTCHA in a short time. Please wait a few "
+    "minutes, then send your comment again: your text is kept below."
 )
 SESSION_KEY = "comments_mine"
 PENDING_COOKIE = "comments_pending"  # "1" only: tells comments.js to ask for them
@@ -55,6 +73,14 @@ def _mine(request: HttpRequest, story: Story) -> list[Comment]:
 
 
 def _form_page(request, story, form, *, status=200, closed=False) -> HttpResponse:
+    """Render the form page (or fragment). Every form shown mints a CAPTCHA code,
+    so each counts against the client's "new code" budget; past it the form comes
+    without a code, with the reader's text, as a 429."""
+    retry = status == 429
+    if form is not None and new_code_over_limit(request):
+        form.withhold_captcha()
+        form.notices.append(TOO_MANY_CODES)
+        status, retry = 429, True
     fragment = request.GET.get("fragment") == "1"
     context = {
         "story": story,
@@ -63,7 +89,10 @@ def _form_page(request, story, form, *, status=200, closed=False) -> HttpRespons
         "pending": _mine(request, story),
     }
     template = "comments/_form.html" if fragment else "comments/comment_form.html"
-    return render(request, template, context, status=status)
+    response = render(request, template, context, status=status)
+    if retry:
+        response["Retry-After"] = str(settings.COMMENTS_THROTTLE_WINDOW_SECONDS)
+    return response
 
 
 @never_cache
@@ -81,17 +110,19 @@ def comment_form(request: HttpRequest, story_id: int) -> HttpResponse:
         # "Change the CAPTCHA code" without JavaScript: a fresh challenge, the text
         # kept, no error shown. The old key is spent.
         CaptchaStore.objects.filter(hashkey=request.POST.get("captcha_0", "")).delete()
-        kept = {
-            field: request.POST.get(field, "") for field in ("name", "email", "body")
-        }
-        return _form_page(request, story, CommentForm(story=story, initial=kept))
+        return _form_page(request, story, _kept_form(request, story))
 
     form = CommentForm(request.POST, story=story)
     if form.looks_automated():
         log.info("Comment on story %s dropped by a bot check", story.pk)
         messages.success(request, THANKS)
         return redirect(f"{story.get_absolute_url()}#comments")
+    if too_many_wrong_answers(request):
+        # Past the limit the answer is not even checked, so guessing stops here.
+        return _kept_form_page(request, story, TOO_MANY_WRONG)
     if not form.is_valid():
+        if form.has_error("captcha", "invalid") and count_wrong_answer(request):
+            return _kept_form_page(request, story, TOO_MANY_WRONG)
         form.renew_token()
         return _form_page(request, story, form, status=400)
 
@@ -105,9 +136,7 @@ def comment_form(request: HttpRequest, story_id: int) -> HttpResponse:
     if ip_over or email_over:
         form.renew_token()
         form.add_error(None, THROTTLED)
-        response = _form_page(request, story, form, status=429)
-        response["Retry-After"] = str(settings.COMMENTS_THROTTLE_WINDOW_SECONDS)
-        return response
+        return _form_page(request, story, form, status=429)
     try:
         comment = submit_comment(
             story,
@@ -127,6 +156,19 @@ def comment_form(request: HttpRequest, story_id: int) -> HttpResponse:
     response = redirect(f"{story.get_absolute_url()}#comments")
     response.set_cookie(PENDING_COOKIE, "1", samesite="Lax", secure=request.is_secure())
     return response
+
+
+def _kept_form(request: HttpRequest, story: Story) -> CommentForm:
+    """A fresh, unbound form holding what the reader typed (no errors shown)."""
+    kept = {field: request.POST.get(field, "") for field in ("name", "email", "body")}
+    return CommentForm(story=story, initial=kept)
+
+
+def _kept_form_page(request: HttpRequest, story: Story, message: str) -> HttpResponse:
+    """429 with `message`, the reader's text and a fresh challenge."""
+    form = _kept_form(request, story)
+    form.notices.append(message)
+    return _form_page(request, story, form, status=429)
 
 
 @require_GET
@@ -154,11 +196,30 @@ def my_pending_comments(request: HttpRequest, story_id: int) -> HttpResponse:
     return render(request, "comments/_pending.html", context)
 
 
+def _not_live(request: HttpRequest, store: CaptchaStore | None) -> HttpResponse | None:
+    """410 for an expired key; 404 for an unknown one (spent, swept or made up),
+    counted against the client's "new code" budget (429 past it), so probing for
+    keys costs as much as asking for codes."""
+    if store is None:
+        if new_code_over_limit(request):
+            return HttpResponse(
+                TOO_MANY_CODES_PLAIN,
+                status=429,
+                content_type="text/plain; charset=utf-8",
+                headers={"Retry-After": str(settings.COMMENTS_THROTTLE_WINDOW_SECONDS)},
+            )
+        return HttpResponse(status=404)
+    if store.expiration <= timezone.now():
+        return HttpResponse(status=410)
+    return None
+
+
 @never_cache
 def captcha_image(request: HttpRequest, key: str, scale: int = 1) -> HttpResponse:
-    """The library's image, but 410 once the key has expired, not only once swept."""
-    if live_key(key) is None:
-        return HttpResponse(status=410)
+    """The library's image, but 410 once the key has expired, not only once swept,
+    and 404 (rate-limited) for a key we never issued or already spent."""
+    if refusal := _not_live(request, captcha_store(key)):
+        return refusal
     return captcha_views.captcha_image(request, key, scale=scale)
 
 
@@ -171,9 +232,9 @@ def captcha_audio(request: HttpRequest, key: str) -> HttpResponse:
     flite = settings.CAPTCHA_FLITE_PATH
     if not flite:
         raise Http404("No spoken CAPTCHA on this site.")
-    store = live_key(key)
-    if store is None:
-        return HttpResponse(status=410)
+    store = captcha_store(key)
+    if refusal := _not_live(request, store):
+        return refusal
     cache_key = f"comments:captcha-audio:{key}"
     audio = cache.get(cache_key)
     if audio is None:
@@ -197,9 +258,14 @@ def captcha_audio(request: HttpRequest, key: str) -> HttpResponse:
 @never_cache
 def captcha_refresh(request: HttpRequest) -> HttpResponse:
     """The library's JSON refresh (404 without X-Requested-With: XMLHttpRequest),
-    limited per client because every call writes a row."""
-    if request.headers.get("x-requested-with") == "XMLHttpRequest" and over_limit(
-        "refresh", client_ip(request), limit=settings.COMMENTS_THROTTLE_REFRESH_PER_IP
-    ):
-        return HttpResponse(THROTTLED, status=429, content_type="text/plain")
+    counted against the client's "new code" budget because every call writes a
+    row."""
+    xhr = request.headers.get("x-requested-with") == "XMLHttpRequest"
+    if xhr and new_code_over_limit(request):
+        return HttpResponse(
+            TOO_MANY_CODES_PLAIN,
+            status=429,
+            content_type="text/plain; charset=utf-8",
+            headers={"Retry-After": str(settings.COMMENTS_THROTTLE_WINDOW_SECONDS)},
+        )
     return captcha_views.captcha_refresh(request)

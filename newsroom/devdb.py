@@ -30,6 +30,7 @@ DATABASE_NAME = "newsroom"
 # Below Linux's ephemeral range (32768-60999), where outgoing connections can hold a
 # port; one per purpose so a test run never stops the database a running site uses.
 PREFERRED_PORTS = {"run": 15432, "test": 15433}
+DISPOSABLE_PURPOSES = {"test", "bench", "probe"}
 SYSTEM_BINDIRS = Path("/usr/lib/postgresql")
 CLONE_NEWUSER = 0x10000000
 
@@ -171,11 +172,11 @@ def start(purpose: str = "run") -> tuple[str, bool]:
         if result.returncode:
             raise DevDBError(f"initdb failed:\n{result.stdout}{result.stderr}")
     port = _free_port(PREFERRED_PORTS.get(purpose, 15434))
-    options = (
-        f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories='' "
-        # A disposable local database: durability traded for speed.
-        "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-    )
+    options = f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories=''"
+    if purpose in DISPOSABLE_PURPOSES:
+        # Thrown away after the run: durability traded for speed. The site's own
+        # database (`make run`) keeps PostgreSQL's crash safety.
+        options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     result = _run_unprivileged(
         [bindir / "pg_ctl", "-D", data, "-l", log, "-w", "-t", "60", "-o", options]
         + ["start"],

@@ -1,6 +1,7 @@
 """The one place that reads the environment; .env.example lists every variable."""
 
 import os
+import urllib.parse
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -36,3 +37,30 @@ def get_int(name: str, default: int) -> int:
 
 def get_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in get(name, default).split(",") if item.strip()]
+
+
+def get_origin(name: str, default: str) -> str:
+    """An http(s) address with a host and no path, query or fragment (a trailing
+    "/" is dropped), ready to have an absolute path appended."""
+    value = get(name, default).strip().removesuffix("/")
+    parts = urllib.parse.urlsplit(value)
+    try:
+        port_ok = parts.port is None or 0 < parts.port < 65536
+    except ValueError:
+        port_ok = False
+    if (
+        parts.scheme not in {"http", "https"}
+        or not parts.hostname
+        or parts.path
+        or parts.query
+        or parts.fragment
+        or "?" in value
+        or "#" in value
+        or parts.username is not None
+        or not port_ok
+    ):
+        raise ImproperlyConfigured(
+            f"{name} must be an http:// or https:// address with no path, such as "
+            f"https://news.example.org, not {value!r}."
+        )
+    return value

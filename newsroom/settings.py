@@ -101,19 +101,29 @@ DATABASE_ROUTERS = ["comments.routers.CaptchaOnPrimaryRouter"]
 REDIS_URL = env.get("REDIS_URL", "") or env.get("CACHE_URL", "")
 if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured("REDIS_URL / CACHE_URL must be a redis:// URL.")
+# Two caches: "default" (version stamps, throttle counters, CAPTCHA audio) and
+# "pages" (rendered pages), so a flood of pages can never evict a counter.
 if REDIS_URL:
     CACHES = {
-        "default": {
+        alias: {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"newsroom-{alias}",
         }
+        for alias in ("default", "pages")
     }
 else:
     CACHES = {
         "default": {
+            "BACKEND": "newsroom.cache.LockingFileBasedCache",
+            "LOCATION": DATA_DIR / "cache" / "default",
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        },
+        "pages": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": DATA_DIR / "cache",
-        }
+            "LOCATION": DATA_DIR / "cache" / "pages",
+            "OPTIONS": {"MAX_ENTRIES": 5_000},
+        },
     }
 # Anonymous readers' pages (articles/caching.py, docs/performance.md): seconds a
 # page stays in the cache above (0: no page cache, no ETag/304); invalidation is by
@@ -230,6 +240,8 @@ LOGGING = {
 
 # --- Newsroom -------------------------------------------------------------------
 SITE_NAME = env.get("NEWSROOM_SITE_NAME", "Newsroom")
+# Where readers and staff reach the site (links in emails): scheme and host only.
+SITE_URL = env.get_origin("NEWSROOM_SITE_URL", "http://127.0.0.1:8000")
 # Share links (articles/previews.py) let a reviewer without an account read a draft.
 SHARE_LINK_MAX_AGE_DAYS = env.get_int("NEWSROOM_SHARE_LINK_DAYS", 7)
 # Uploaded images (articles/forms.py): larger files, or more pixels (decompression
@@ -244,8 +256,11 @@ COMMENTS_CLOSE_AFTER_DAYS = env.get_int("NEWSROOM_COMMENTS_CLOSE_AFTER_DAYS", 30
 COMMENTS_THROTTLE_WINDOW_SECONDS = env.get_int("NEWSROOM_COMMENTS_THROTTLE_WINDOW", 600)
 COMMENTS_THROTTLE_PER_IP = env.get_int("NEWSROOM_COMMENTS_THROTTLE_PER_IP", 5)
 COMMENTS_THROTTLE_PER_EMAIL = env.get_int("NEWSROOM_COMMENTS_THROTTLE_PER_EMAIL", 3)
-# CAPTCHA refreshes per client IP in the same window (each one writes a row).
+# New CAPTCHA codes per client IP in the same window (form, fragment, refresh,
+# "Change the CAPTCHA code", unknown image/audio keys): each one writes a row.
 COMMENTS_THROTTLE_REFRESH_PER_IP = env.get_int("NEWSROOM_CAPTCHA_REFRESH_PER_IP", 60)
+# Wrong CAPTCHA answers per client IP in the same window; past it, none is checked.
+COMMENTS_THROTTLE_WRONG_PER_IP = env.get_int("NEWSROOM_CAPTCHA_WRONG_PER_IP", 10)
 # Reverse proxies in front of the app that append to X-Forwarded-For (0: none, use
 # the TCP peer address; 1: nginx only).
 COMMENTS_TRUSTED_PROXY_HOPS = env.get_int("NEWSROOM_TRUSTED_PROXY_HOPS", 0)

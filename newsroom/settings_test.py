@@ -17,7 +17,13 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    alias: {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": alias,
+    }
+    for alias in ("default", "pages")
+}
 # Factories write rows without committing (no stamp moves): tests that exercise the
 # page cache turn it on themselves (tests/articles/test_caching.py).
 PAGE_CACHE_SECONDS = 0

@@ -6,6 +6,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from articles.models import Clarification, SlugHistory, Story
 from tests.articles.admin_forms import form_data
@@ -212,6 +213,101 @@ def test_a_clarification_added_in_the_story_form_is_issued_by_the_editor(
     assert clarification.issued_by == editor
     assert clarification.is_published
     assert story.updated_at > before
+
+
+BEFORE_PUBLICATION = (
+    "A clarification can&#x27;t be dated before the story was published"
+)
+
+
+def test_the_story_form_refuses_a_clarification_dated_before_publication(
+    client, editor
+):
+    story = make_published_story(published_at=timezone.now() - timedelta(days=2))
+    earlier = timezone.localtime(story.published_at - timedelta(days=1))
+    data = form_data(client.get(change_url(story))) | {
+        "_save": "Save",
+        "clarifications-2-TOTAL_FORMS": "1",
+        "clarifications-2-0-kind": "correction",
+        "clarifications-2-0-text": "Back-dated.",
+        "clarifications-2-0-published_at_0": earlier.strftime("%Y-%m-%d"),
+        "clarifications-2-0-published_at_1": earlier.strftime("%H:%M:%S"),
+    }
+
+    response = client.post(change_url(story), data)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert BEFORE_PUBLICATION in html
+    published = date_format(timezone.localtime(story.published_at), "DATETIME_FORMAT")
+    assert f"({published})." in html
+    assert not story.clarifications.exists()
+
+
+def test_the_story_form_checks_against_the_publication_time_typed_with_it(
+    client, editor
+):
+    story = make_published_story(published_at=timezone.now() - timedelta(days=2))
+    moved = timezone.localtime(story.published_at - timedelta(days=5))
+    earlier = timezone.localtime(story.published_at - timedelta(days=1))
+    data = form_data(client.get(change_url(story))) | {
+        "_save": "Save",
+        "published_at_0": moved.strftime("%Y-%m-%d"),
+        "published_at_1": moved.strftime("%H:%M:%S"),
+        "clarifications-2-TOTAL_FORMS": "1",
+        "clarifications-2-0-kind": "correction",
+        "clarifications-2-0-text": "Dated after the new publication time.",
+        "clarifications-2-0-published_at_0": earlier.strftime("%Y-%m-%d"),
+        "clarifications-2-0-published_at_1": earlier.strftime("%H:%M:%S"),
+    }
+
+    response = client.post(change_url(story), data)
+
+    assert response.status_code == 302
+    assert story.clarifications.get().published_at == earlier.replace(microsecond=0)
+
+
+def test_the_clarification_admin_refuses_a_date_before_publication(client, editor):
+    story = make_published_story(published_at=timezone.now() - timedelta(days=2))
+    earlier = timezone.localtime(story.published_at - timedelta(hours=3))
+    add = reverse("admin:articles_clarification_add")
+
+    response = client.post(
+        add,
+        {
+            "story": story.pk,
+            "kind": "clarification",
+            "text": "Back-dated.",
+            "published_at_0": earlier.strftime("%Y-%m-%d"),
+            "published_at_1": earlier.strftime("%H:%M:%S"),
+        },
+    )
+
+    assert response.status_code == 200
+    assert BEFORE_PUBLICATION in response.content.decode()
+    assert not Clarification.objects.exists()
+
+
+def test_the_clarification_admin_accepts_a_date_after_publication_or_none(
+    client, editor
+):
+    story = make_published_story(published_at=timezone.now() - timedelta(days=2))
+    later = timezone.localtime(story.published_at + timedelta(hours=3))
+    add = reverse("admin:articles_clarification_add")
+    common = {"story": story.pk, "kind": "clarification", "text": "Fine."}
+
+    dated = client.post(
+        add,
+        common
+        | {
+            "published_at_0": later.strftime("%Y-%m-%d"),
+            "published_at_1": later.strftime("%H:%M:%S"),
+        },
+    )
+    draft = client.post(add, common | {"published_at_0": "", "published_at_1": ""})
+
+    assert dated.status_code == draft.status_code == 302
+    assert story.clarifications.count() == 2
 
 
 def test_a_draft_clarification_stays_editable_in_the_story_form(client, editor):

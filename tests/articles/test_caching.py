@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -37,9 +37,11 @@ WRITES = ("INSERT", "UPDATE", "DELETE")
 @pytest.fixture
 def page_cache(settings):
     settings.PAGE_CACHE_SECONDS = 600
-    cache.clear()
+    for alias in ("default", "pages"):
+        caches[alias].clear()
     yield
-    cache.clear()
+    for alias in ("default", "pages"):
+        caches[alias].clear()
 
 
 @pytest.fixture
@@ -116,6 +118,31 @@ def test_a_cached_story_page_costs_no_query(
 
     assert first["X-Page-Cache"] == "miss" and second["X-Page-Cache"] == "hit"
     assert second.content == first.content
+
+
+def test_tracking_parameters_share_the_cached_page_and_pagination_does_not(
+    client, page_cache, story, django_assert_num_queries
+):
+    for n in range(25):
+        make_published_story(headline=f"Filler {n}")
+    client.get("/")
+
+    with django_assert_num_queries(0):
+        shared = client.get("/?utm_source=newsletter&x=1")
+    second_page = client.get("/?page=2")
+
+    assert shared["X-Page-Cache"] == "hit"
+    assert second_page["X-Page-Cache"] == "miss"
+    assert second_page.content != shared.content
+
+
+def test_junk_page_numbers_are_not_stored(client, page_cache, story):
+    for attempt in range(3):
+        response = client.get(f"/?page=9999{attempt}")
+        assert response.status_code == 404
+        assert "X-Page-Cache" not in response
+
+    assert client.get("/")["X-Page-Cache"] == "miss"
 
 
 def test_anonymous_pages_tell_shared_caches_how_long_to_keep_them(
@@ -277,10 +304,11 @@ def test_another_process_moving_the_stamp_is_seen_on_the_next_request(
     """Two processes, one shared file cache: the other worker's bump counts."""
     settings.PAGE_CACHE_SECONDS = 600
     settings.CACHES = {
-        "default": {
+        alias: {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(tmp_path / "cache"),
+            "LOCATION": str(tmp_path / "cache" / alias),
         }
+        for alias in ("default", "pages")
     }
     url = story.get_absolute_url()
     client.get(url)

@@ -127,15 +127,17 @@ def _cache_shared_with_the_site(settings, site_data_dir):
     (the tables are emptied between tests without moving them), and throttle
     counters and cached pages never leak from one test into the next.
     """
-    from django.core.cache import cache
+    from django.core.cache import caches
 
     settings.CACHES = {
-        "default": {
+        alias: {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(site_data_dir / "cache"),
+            "LOCATION": str(site_data_dir / "cache" / alias),
         }
+        for alias in ("default", "pages")
     }
-    cache.clear()
+    for alias in ("default", "pages"):
+        caches[alias].clear()
 
 
 @pytest.fixture(scope="session")
@@ -149,7 +151,8 @@ def site_url(
         for k, v in os.environ.items()
         # REDIS_URL too: the site's cache is files under its data folder, shared
         # with the tests and gone with the run (no counters or pages from another).
-        if not k.startswith(("DJANGO_", "NEWSROOM_")) and k != "REDIS_URL"
+        if not k.startswith(("DJANGO_", "NEWSROOM_"))
+        and k not in ("REDIS_URL", "CACHE_URL")
     } | {
         "DJANGO_SETTINGS_MODULE": "newsroom.settings",
         "DATABASE_URL": test_database_url,

@@ -148,6 +148,75 @@ def test_editors_can_read_comments_but_not_change_their_status(client):
     assert comment.status == Comment.Status.PENDING
 
 
+def private_comment():
+    comment = make_comment(
+        body="Readable text",
+        email="secret.reader@example.org",
+        ip_address="203.0.113.77",
+    )
+    Comment.objects.filter(pk=comment.pk).update(ip_hash="f" * 64)
+    return comment
+
+
+def change_page(client, comment) -> str:
+    url = reverse("admin:comments_comment_change", args=[comment.pk])
+    return client.get(url).content.decode()
+
+
+def test_editors_read_comments_without_the_commenters_email_or_ip(client):
+    comment = private_comment()
+    client.force_login(make_editor())
+
+    change = change_page(client, comment)
+    listing = client.get(CHANGELIST + "?status=all").content.decode()
+
+    assert "Readable text" in change
+    assert comment.name in change
+    for page in (change, listing):
+        assert "secret.reader" not in page
+        assert "203.0.113.77" not in page
+        assert "f" * 64 not in page
+
+
+def test_editors_cannot_search_or_filter_comments_by_email_or_ip(client):
+    private_comment()
+    client.force_login(make_editor())
+
+    search = client.get(CHANGELIST, {"status": "all", "q": "secret.reader"})
+    probes = [
+        client.get(CHANGELIST, {"status": "all", lookup: value}).status_code
+        for lookup, value in [
+            ("email__startswith", "secret"),
+            ("email", "secret.reader@example.org"),
+            ("ip_address", "203.0.113.77"),
+            ("ip_hash__startswith", "f"),
+        ]
+    ]
+
+    assert "Readable text" not in search.content.decode()
+    assert probes == [400] * 4
+
+
+def test_moderators_see_and_search_the_commenters_email_and_ip(client):
+    comment = private_comment()
+    client.force_login(make_moderator())
+
+    change = change_page(client, comment)
+    search = client.get(CHANGELIST, {"status": "all", "q": "secret.reader"})
+
+    assert "secret.reader@example.org" in change
+    assert "203.0.113.77" in change
+    assert "f" * 64 in change
+    assert "Readable text" in search.content.decode()
+
+
+def test_superusers_see_the_commenters_email(client):
+    comment = private_comment()
+    client.force_login(make_user(is_superuser=True))
+
+    assert "secret.reader@example.org" in change_page(client, comment)
+
+
 def test_staff_outside_the_newsroom_groups_cannot_see_comments(client):
     client.force_login(make_user())
 

@@ -71,3 +71,48 @@ def test_links_are_counted_with_or_without_a_scheme():
 def test_names_that_only_look_like_a_reserved_name_are_the_same_name():
     assert rules.same_name("Jane  Dοe", ["Jane Doe"])  # Greek omicron
     assert not rules.same_name("Jane Doer", ["Jane Doe"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a bad  word here",  # two spaces
+        "a bad\tword",
+        "a bad\nword",
+        "a bad \n\t word",
+        "a bad-word",
+        "a bad – word",  # en dash with spaces
+        "a bad.word",
+        "a bad_word",
+        "a bad/word",
+        "a bad\\word",
+        "a bad|word",
+        "a bad\u00a0word",  # NBSP
+        "ａ ｂａｄ－ｗｏｒｄ",  # fullwidth hyphen
+        "a bad-\u200bword",  # zero-width space after the hyphen
+    ],
+)
+def test_phrases_match_across_any_run_of_spacing_and_joining_punctuation(text):
+    pattern = rules.word_pattern(["bad word"])
+
+    assert rules.find_word(pattern, text) is not None
+
+
+def test_a_phrase_listed_with_a_hyphen_also_matches_with_a_space():
+    pattern = rules.word_pattern(["bad-word"])
+
+    assert rules.find_word(pattern, "a bad word") == "bad word"
+
+
+@pytest.mark.parametrize(
+    "text", ["badword", "a bad wordsmith", "scrapbad word", "bad swords"]
+)
+def test_phrases_still_match_only_whole_words(text):
+    assert rules.find_word(rules.word_pattern(["bad word"]), text) is None
+
+
+def test_punctuation_at_the_ends_of_a_listed_word_stays_part_of_it():
+    pattern = rules.word_pattern(["c++"])
+
+    assert rules.find_word(pattern, "I write c++ daily") == "c++"
+    assert rules.find_word(pattern, "plan c") is None

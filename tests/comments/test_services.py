@@ -7,6 +7,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from comments.models import Comment, ModerationEvent, ModerationWord
@@ -74,6 +75,18 @@ def test_banned_words_reject_and_record_the_rule():
     assert (event.to_status, event.rule) == ("rejected", "banned-word")
 
 
+@pytest.mark.parametrize(
+    "body", ["That bad  word", "That bad\tword", "That bad\nword", "That bad-word"]
+)
+def test_banned_phrases_reject_whatever_joins_their_words(body):
+    ModerationWord.objects.create(word="bad word", action=ModerationWord.Action.REJECT)
+
+    comment = submit(body=body)
+
+    assert comment.status == Comment.Status.REJECTED
+    assert comment.rule == Comment.Rule.BANNED_WORD
+
+
 def test_suspect_words_hold_and_never_approve():
     ModerationWord.objects.create(word="lawsuit", action=ModerationWord.Action.HOLD)
 
@@ -138,7 +151,7 @@ def test_moderators_are_emailed_after_commit_about_held_comments_only(
         submit(body="No rule here")
     assert mail.outbox == []
     with django_capture_on_commit_callbacks(execute=True):
-        submit(
+        held = submit(
             name="<b>Bob</b>",
             email="commenter@example.org",
             ip_address="203.0.113.5",
@@ -150,6 +163,10 @@ def test_moderators_are_emailed_after_commit_about_held_comments_only(
     assert "Held because: Suspect word “lawsuit”" in message.body
     assert "commenter@example.org" not in message.message().as_string()
     assert "203.0.113.5" not in message.message().as_string()
+    review = (
+        f"Review it: http://127.0.0.1:8000/admin/comments/comment/{held.pk}/change/"
+    )
+    assert review in message.body.splitlines()
     # Plain text only: no HTML part for markup to run in.
     assert not getattr(message, "alternatives", [])
     assert message.content_subtype == "plain"
@@ -305,3 +322,18 @@ def test_moderating_many_comments_takes_as_many_queries_as_moderating_a_few():
 
     assert len(for_many) == len(for_few) <= 6
     assert ModerationEvent.objects.filter(to_status="approved").count() == 43
+
+
+def test_the_review_link_in_the_mail_starts_with_the_site_url(
+    settings, django_capture_on_commit_callbacks
+):
+    settings.SITE_URL = "https://news.example.org"
+    make_moderator(email="mod@newsroom.example")
+    ModerationWord.objects.create(word="lawsuit")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        held = submit(body="A lawsuit")
+
+    (message,) = mail.outbox
+    path = reverse("admin:comments_comment_change", args=[held.pk])
+    assert f"Review it: https://news.example.org{path}" in message.body

@@ -84,12 +84,14 @@ def test_embedded_server_starts_is_reused_and_stops(monkeypatch, private_data_di
         second_url, started_again = devdb.start("probe")
         with psycopg.connect(first_url) as connection:
             listen = connection.execute("SHOW listen_addresses").fetchone()[0]
+            fsync = connection.execute("SHOW fsync").fetchone()[0]
     finally:
         stopped = devdb.stop("probe")
 
     assert started and not started_again
     assert first_url == second_url
     assert listen == "127.0.0.1"
+    assert fsync == "off"  # a throw-away database
     assert len(stopped) == 1
     with pytest.raises(ProcessLookupError):
         os.kill(stopped[0], 0)
@@ -114,3 +116,26 @@ def test_command_line_prints_the_clear_message_and_exits_2_without_binaries(tmp_
 
     assert result.returncode == 2
     assert result.stderr.startswith("No PostgreSQL is available for Newsroom.")
+
+
+def test_the_sites_own_database_keeps_crash_safety(monkeypatch, private_data_dir):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setitem(devdb.PREFERRED_PORTS, "site-probe", 0)
+
+    url, _ = devdb.start("site-probe")
+    try:
+        with psycopg.connect(url) as connection:
+            settings = dict(
+                connection.execute(
+                    "SELECT name, setting FROM pg_settings WHERE name IN "
+                    "('fsync', 'synchronous_commit', 'full_page_writes')"
+                ).fetchall()
+            )
+    finally:
+        devdb.stop("site-probe")
+
+    assert settings == {
+        "fsync": "on",
+        "synchronous_commit": "on",
+        "full_page_writes": "on",
+    }

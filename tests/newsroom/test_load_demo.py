@@ -96,3 +96,15 @@ def test_the_demo_story_takes_comments_until_an_editor_closes_them(data_dir):
     call_command("load_demo")
 
     assert Story.objects.get().comment_policy == Story.CommentPolicy.CLOSED
+
+
+def test_demo_accounts_have_reserved_email_addresses_for_the_console_mail(data_dir):
+    get_user_model().objects.create_user("moderator", email="")
+    call_command("load_demo")
+    users = get_user_model().objects
+
+    assert {user.username: user.email for user in users.all()} == {
+        "editor": "editor@newsroom.invalid",
+        "moderator": "moderator@newsroom.invalid",
+        "admin": "admin@newsroom.invalid",
+    }

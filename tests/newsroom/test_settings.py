@@ -121,3 +121,33 @@ def test_a_redis_url_selects_the_shared_redis_cache_and_junk_is_refused(
     assert alias.stdout.split()[1] == "redis://127.0.0.1:6379/4"
     assert files.stdout.split()[0].endswith("FileBasedCache")
     assert "must be a redis:// URL" in junk.stderr
+
+
+def test_the_site_url_defaults_to_the_local_server_and_drops_a_trailing_slash():
+    show = (
+        IMPORT_SETTINGS + "; from django.conf import settings; print(settings.SITE_URL)"
+    )
+    default = run_python(show, **PRODUCTION_LIKE)
+    given = run_python(
+        show, **PRODUCTION_LIKE | {"NEWSROOM_SITE_URL": "https://news.example.org/"}
+    )
+
+    assert default.stdout.strip() == "http://127.0.0.1:8000"
+    assert given.stdout.strip() == "https://news.example.org"
+
+
+def test_a_site_url_that_is_not_an_http_origin_is_refused():
+    for value in [
+        "news.example.org",
+        "ftp://news.example.org",
+        "https://news.example.org/admin/",
+        "https://news.example.org?x=1",
+        "https://",
+    ]:
+        result = run_python(
+            IMPORT_SETTINGS, **PRODUCTION_LIKE | {"NEWSROOM_SITE_URL": value}
+        )
+        assert result.returncode != 0, value
+        assert "NEWSROOM_SITE_URL must be an http:// or https:// address" in (
+            result.stderr
+        ), value
