@@ -73,7 +73,8 @@
           slot.innerHTML = html;
           link.parentNode.hidden = true;
           enhanceCaptcha(slot);
-          var first = slot.querySelector("input:not([type=hidden]), textarea");
+          var first = slot.querySelector("[data-error-summary]") ||
+            slot.querySelector("input:not([type=hidden]), textarea");
           if (first) { first.focus(); }
         })
         .catch(function () { window.location.href = link.href; });

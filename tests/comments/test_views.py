@@ -136,6 +136,29 @@ def test_a_post_without_a_csrf_token_is_refused(client):
 # --- CAPTCHA through the form ----------------------------------------------------
 
 
+def test_a_refused_post_opens_on_a_focused_summary_linking_to_each_field(client):
+    story = make_published_story()
+    data = filled_form(client, story, captcha_1="zzzzzz", body="   ")
+
+    html = post(client, story, data).content.decode()
+
+    summary = html[html.index('<div class="error-summary"') :]
+    summary = summary[: summary.index("</div>")]
+    assert 'role="alert"' in summary and "autofocus" in summary
+    assert '<a href="#id_body">Comment: ' in summary
+    assert (
+        '<a href="#id_captcha_1">Retype the CAPTCHA code from the image: '
+        "Please enter the text displayed in the image.</a>"
+    ) in summary
+    assert 'id="id_captcha_1"' in html  # the link's target exists
+
+
+def test_a_fresh_form_has_no_error_summary(client):
+    html = client.get(form_url(make_published_story())).content.decode()
+
+    assert "error-summary" not in html
+
+
 def test_a_wrong_answer_keeps_the_text_and_shows_a_new_challenge(client):
     story = make_published_story()
     data = filled_form(client, story, captcha_1="zzzzzz", body="Keep my words.")
