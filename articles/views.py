@@ -4,6 +4,7 @@ import re
 from typing import Any
 
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
@@ -34,10 +35,48 @@ class HomeView(ListView):
         return context
 
 
+class ArchivePage(Page):
+    more_follow = False  # set by ArchivePaginator.page()
+
+    def has_next(self) -> bool:
+        return self.more_follow
+
+
+class ArchivePaginator(Paginator):
+    """Pages a topic's or author's archive without counting it.
+
+    A count runs over every matching story, so it grows with the archive; reading
+    one row past the page tells whether a next page exists, at the same cost at
+    ten or ten thousand stories. Readers get "Previous/Next page", no "of N".
+    """
+
+    shows_total = False
+
+    def validate_number(self, number: Any) -> int:
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger("That page number is not a whole number.") from None
+        if number < 1:
+            raise EmptyPage("That page number is less than 1.")
+        return number
+
+    def page(self, number: Any) -> ArchivePage:
+        number = self.validate_number(number)
+        start = (number - 1) * self.per_page
+        rows = list(self.object_list[start : start + self.per_page + 1])
+        if not rows and number > 1:
+            raise EmptyPage("That page contains no results.")
+        page = ArchivePage(rows[: self.per_page], number, self)
+        page.more_follow = len(rows) > self.per_page
+        return page
+
+
 class TopicView(ListView):
     template_name = "articles/topic_detail.html"
     context_object_name = "stories"
     paginate_by = PAGE_SIZE
+    paginator_class = ArchivePaginator
 
     def get_queryset(self):
         self.topic = get_object_or_404(Topic, slug=self.kwargs["slug"])
@@ -51,6 +90,7 @@ class AuthorView(ListView):
     template_name = "articles/author_detail.html"
     context_object_name = "stories"
     paginate_by = PAGE_SIZE
+    paginator_class = ArchivePaginator
 
     def get_queryset(self):
         self.author = get_object_or_404(Author, slug=self.kwargs["slug"])
