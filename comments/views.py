@@ -87,6 +87,7 @@ def _form_page(request, story, form, *, status=200, closed=False) -> HttpRespons
         "form": form,
         "closed": closed,
         "pending": _mine(request, story),
+        "fragment": fragment,
     }
     template = "comments/_form.html" if fragment else "comments/comment_form.html"
     response = render(request, template, context, status=status)

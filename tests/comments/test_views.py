@@ -153,6 +153,17 @@ def test_a_refused_post_opens_on_a_focused_summary_linking_to_each_field(client)
     assert 'id="id_captcha_1"' in html  # the link's target exists
 
 
+def test_the_form_loaded_under_the_story_has_its_own_heading(client):
+    story = make_published_story()
+
+    fragment = client.get(form_url(story) + "?fragment=1").content.decode()
+    page = client.get(form_url(story)).content.decode()
+
+    # Under "Comments (N)" (an h2) in the story page; the form page has its own h1.
+    assert '<h3 class="comment-form-heading">Write a comment</h3>' in fragment
+    assert "comment-form-heading" not in page
+
+
 def test_a_fresh_form_has_no_error_summary(client):
     html = client.get(form_url(make_published_story())).content.decode()
 
