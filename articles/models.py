@@ -1,3 +1,4 @@
+import hashlib
 from datetime import datetime
 from typing import Self
 
@@ -20,6 +21,14 @@ from django.utils.functional import cached_property
 from django.utils.text import slugify
 
 from articles.rendering import MATCH_END, MATCH_START, plain_headline
+
+
+def slug_for(text: str, *, fallback: str, max_length: int) -> str:
+    """A slug from the Latin letters and digits of `text`. Text without any (Chinese,
+    emoji) gets a stable one from its hash, so the same name always gives the same
+    slug and a slug is never empty."""
+    digest = hashlib.sha1(text.encode()).hexdigest()[:10]
+    return (slugify(text) or f"{fallback}-{digest}")[:max_length]
 
 
 class AuthorQuerySet(models.QuerySet):
@@ -47,7 +56,7 @@ class Author(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         if not self.slug:
-            self.slug = slugify(self.name)[:140]
+            self.slug = slug_for(self.name, fallback="author", max_length=140)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -84,7 +93,7 @@ class Topic(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         if not self.slug:
-            self.slug = slugify(self.name)[:100]
+            self.slug = slug_for(self.name, fallback="topic", max_length=100)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -286,7 +295,7 @@ class Story(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         if not self.slug:
-            self.slug = slugify(self.headline)[:200]
+            self.slug = slug_for(self.headline, fallback="story", max_length=200)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:

@@ -1,17 +1,23 @@
 """The newsroom's verbs on stories. Views, admin actions and commands all call these."""
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime, time
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import slugify
 
 from articles.caching import bump_site_on_commit
 from articles.importing import ParsedNote, ParsedStory
-from articles.models import Author, Byline, Clarification, SlugHistory, Story, Topic
+from articles.models import (
+    Author,
+    Byline,
+    Clarification,
+    SlugHistory,
+    Story,
+    Topic,
+    slug_for,
+)
 
 
 class PublishError(Exception):
@@ -120,7 +126,7 @@ def import_story(
     an existing story keeps its publication time, so its URL doesn't move; a new
     one is published now. Publishing goes through `publish_story` and its rules.
     """
-    slug = _slug_for(parsed.headline, fallback="story")[:200]
+    slug = slug_for(parsed.headline, fallback="story", max_length=200)
     story = (
         Story.objects.filter(slug=slug).first()
         or Story.objects.filter(old_slugs__slug=slug).first()
@@ -158,17 +164,10 @@ def import_story(
     )
 
 
-def _slug_for(text: str, *, fallback: str) -> str:
-    """A slug from Latin letters and digits; text without any (Chinese, emoji)
-    gets a stable one from its hash, so importing it again finds the same row."""
-    digest = hashlib.sha1(text.encode()).hexdigest()[:10]
-    return slugify(text) or f"{fallback}-{digest}"
-
-
 def _replace_bylines(story: Story, names: tuple[str, ...]) -> bool:
     authors: list[Author] = []
     for name in names:
-        slug = _slug_for(name, fallback="author")[:140]
+        slug = slug_for(name, fallback="author", max_length=140)
         author, _ = Author.objects.get_or_create(slug=slug, defaults={"name": name})
         if author not in authors:  # "José Pérez" and "Jose Perez" share a slug
             authors.append(author)
@@ -194,7 +193,7 @@ def _replace_topics(story: Story, names: tuple[str, ...]) -> bool:
     for name in names:
         topic = Topic.objects.filter(name__iexact=name).first()
         if topic is None:
-            base = _slug_for(name, fallback="topic")[:90]
+            base = slug_for(name, fallback="topic", max_length=90)
             slug, n = base, 1
             while Topic.objects.filter(slug=slug).exists():
                 n += 1

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from articles.models import Author, Byline, Clarification, Story, Topic
+from articles.models import Author, Byline, Clarification, Story, Topic, slug_for
 from tests.factories import (
     make_author,
     make_clarification,
@@ -177,3 +177,20 @@ def test_modified_at_is_never_before_publication():
 
     assert loaded.is_updated
     assert loaded.modified_at == story.published_at
+
+
+def test_names_without_latin_letters_still_get_a_stable_slug():
+    # The importer and the admin share this rule (models.slug_for).
+    first = Story.objects.create(headline="日美防卫合作", body="Text.")
+    second = Story.objects.create(headline="新闻自由", body="Text.")
+    author = Author.objects.create(name="李明")
+    topic = Topic.objects.create(name="🚢")
+
+    assert first.slug.startswith("story-") and second.slug.startswith("story-")
+    assert first.slug != second.slug
+    assert first.slug == slug_for("日美防卫合作", fallback="story", max_length=200)
+    assert author.slug.startswith("author-")
+    assert topic.slug.startswith("topic-")
+    assert Story.objects.create(headline="Port reopens", body="Text.").slug == (
+        "port-reopens"
+    )
