@@ -38,7 +38,6 @@ class CommentsClosed(Exception):
     """The story takes no comments (not live, closed by an editor, or too old)."""
 
 
-@transaction.atomic
 def submit_comment(
     story: Story, *, name: str, email: str, body: str, ip_address: str | None
 ) -> Comment:
@@ -52,27 +51,30 @@ def submit_comment(
     if not accepts_comments(story):
         raise CommentsClosed("Comments are closed on this story.")
     status, rule, reason = _automatic_decision(story, name=name, body=body)
-    comment = Comment.objects.create(
-        story=story,
-        name=name,
-        email=email,
-        body=body,
-        status=status,
-        rule=rule,
-        hold_reason=reason,
-        ip_address=ip_address,
-        ip_hash=keyed_hash("ip", ip_address) if ip_address else "",
-    )
-    ModerationEvent.objects.create(
-        comment=comment,
-        actor_name=SYSTEM,
-        rule=rule,
-        from_status="",
-        to_status=status,
-        reason=reason or "New comment",
-    )
-    if status == Comment.Status.PENDING and rule:
-        transaction.on_commit(partial(notify_moderators, comment.pk), robust=True)
+    # No savepoint inside the view's transaction (which spent the CAPTCHA key): a
+    # failure here rolls the whole post back, key included.
+    with transaction.atomic(savepoint=False):
+        comment = Comment.objects.create(
+            story=story,
+            name=name,
+            email=email,
+            body=body,
+            status=status,
+            rule=rule,
+            hold_reason=reason,
+            ip_address=ip_address,
+            ip_hash=keyed_hash("ip", ip_address) if ip_address else "",
+        )
+        ModerationEvent.objects.create(
+            comment=comment,
+            actor_name=SYSTEM,
+            rule=rule,
+            from_status="",
+            to_status=status,
+            reason=reason or "New comment",
+        )
+        if status == Comment.Status.PENDING and rule:
+            transaction.on_commit(partial(notify_moderators, comment.pk), robust=True)
     return comment
 
 

@@ -50,15 +50,17 @@ def over_limit(kind: str, value: str, *, limit: int) -> bool:
     there have been more than `limit` in it."""
     window = settings.COMMENTS_THROTTLE_WINDOW_SECONDS
     key = _counter_key(kind, value)
-    # One cache operation for the first event of a window, two after it.
-    if cache.add(key, 1, timeout=window * 2):
-        count = 1
-    else:
+    # incr first: one cache operation once the window has a count (the case under
+    # load). Without a counter, add starts one; if another worker started it in
+    # between, incr again.
+    count = 1  # if it is evicted twice in a row, this event counts alone
+    for _ in range(2):
         try:
             count = cache.incr(key)
-        except ValueError:  # evicted between add and incr
-            cache.add(key, 1, timeout=window * 2)
-            count = 1
+            break
+        except ValueError:
+            if cache.add(key, 1, timeout=window * 2):
+                break
     return count > limit
 
 

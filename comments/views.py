@@ -6,7 +6,9 @@ from captcha.models import CaptchaStore
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -46,7 +48,9 @@ TOO_MANY_WRONG = (
     "Too many wrong answers to the CAPTCHA in a short time. Please wait a few "
     "minutes, then send your comment again: your text is kept below."
 )
-SESSION_KEY = "comments_mine"
+MINE_COOKIE = "comments_mine"  # signed ids of this browser's pending comments
+MINE_SALT = "comments.mine"
+MINE_KEPT = 20
 PENDING_COOKIE = "comments_pending"  # "1" only: tells comments.js to ask for them
 PER_PAGE = 50
 
@@ -60,9 +64,41 @@ def _story_or_404(story_id: int) -> Story:
     return get_object_or_404(stories, pk=story_id)
 
 
+def _my_comment_ids(request: HttpRequest) -> list[int]:
+    """The ids this browser's signed cookie names (its last 20 pending comments).
+
+    A signed cookie rather than the session: a post writes no session row, and
+    readers who commented still share the cached story page. Only our signature
+    makes an id "mine", so nobody can read someone else's pending comment."""
+    value = request.get_signed_cookie(MINE_COOKIE, default="", salt=MINE_SALT)
+    return [int(part) for part in value.split(".") if part.isdecimal()][-MINE_KEPT:]
+
+
+def _thanks(request: HttpRequest, story: Story, mine: int | None) -> HttpResponse:
+    """The answer to every accepted-looking post: pending, rejected by a rule or
+    dropped as a bot all look alike (same redirect, message and cookies); only a
+    pending comment's id joins the reader's list."""
+    messages.success(request, THANKS)
+    response = redirect(f"{story.get_absolute_url()}#comments")
+    ids = _my_comment_ids(request)
+    if mine is not None:
+        ids = [*ids, mine][-MINE_KEPT:]
+    secure = request.is_secure()
+    response.set_signed_cookie(
+        MINE_COOKIE,
+        ".".join(map(str, ids)),
+        salt=MINE_SALT,
+        httponly=True,
+        samesite="Lax",
+        secure=secure,
+    )
+    response.set_cookie(PENDING_COOKIE, "1", samesite="Lax", secure=secure)
+    return response
+
+
 def _mine(request: HttpRequest, story: Story) -> list[Comment]:
-    """This session's own comments on the story that still await moderation."""
-    ids = request.session.get(SESSION_KEY, [])
+    """This browser's own comments on the story that still await moderation."""
+    ids = _my_comment_ids(request)
     if not ids:
         return []
     return list(
@@ -116,47 +152,55 @@ def comment_form(request: HttpRequest, story_id: int) -> HttpResponse:
     form = CommentForm(request.POST, story=story)
     if form.looks_automated():
         log.info("Comment on story %s dropped by a bot check", story.pk)
-        messages.success(request, THANKS)
-        return redirect(f"{story.get_absolute_url()}#comments")
+        return _thanks(request, story, None)
     if too_many_wrong_answers(request):
         # Past the limit the answer is not even checked, so guessing stops here.
         return _kept_form_page(request, story, TOO_MANY_WRONG)
-    if not form.is_valid():
-        if form.has_error("captcha", "invalid") and count_wrong_answer(request):
-            return _kept_form_page(request, story, TOO_MANY_WRONG)
-        form.renew_token()
-        return _form_page(request, story, form, status=400)
-
-    data = form.cleaned_data
-    ip = client_ip(request)
-    # Both counters count every accepted post, so neither can be dodged by the other.
-    ip_over = over_limit("ip", ip, limit=settings.COMMENTS_THROTTLE_PER_IP)
-    email_over = over_limit(
-        "email", data["email"], limit=settings.COMMENTS_THROTTLE_PER_EMAIL
-    )
-    if ip_over or email_over:
-        form.renew_token()
-        form.add_error(None, THROTTLED)
-        return _form_page(request, story, form, status=429)
     try:
-        comment = submit_comment(
+        comment = _spend_key_and_submit(request, story, form)
+    except CommentsClosed:
+        return _form_page(request, story, None, status=403, closed=True)
+    if comment is not None:
+        pending = comment.status == Comment.Status.PENDING
+        return _thanks(request, story, comment.pk if pending else None)
+    form.renew_token()
+    if form.has_error(NON_FIELD_ERRORS, "throttled"):
+        return _form_page(request, story, form, status=429)
+    if form.has_error("captcha", "invalid") and count_wrong_answer(request):
+        return _kept_form_page(request, story, TOO_MANY_WRONG)
+    return _form_page(request, story, form, status=400)
+
+
+def _spend_key_and_submit(
+    request: HttpRequest, story: Story, form: CommentForm
+) -> Comment | None:
+    """Validate (which spends the CAPTCHA key, right answer or wrong), count the
+    post against its throttles, and store it; None when the form says why not.
+
+    One transaction, so one commit per post: the key is spent together with the
+    comment it allowed. A solved key yields at most one comment (concurrent replays
+    wait on the row, then find it gone); if storing fails, the key is live again.
+    A wrong answer or a throttled post commits the spent key alone."""
+    with transaction.atomic():
+        if not form.is_valid():
+            return None
+        data = form.cleaned_data
+        ip = client_ip(request)
+        # Both counters count every accepted post, so neither dodges the other.
+        ip_over = over_limit("ip", ip, limit=settings.COMMENTS_THROTTLE_PER_IP)
+        email_over = over_limit(
+            "email", data["email"], limit=settings.COMMENTS_THROTTLE_PER_EMAIL
+        )
+        if ip_over or email_over:
+            form.add_error(None, ValidationError(THROTTLED, code="throttled"))
+            return None
+        return submit_comment(
             story,
             name=data["name"],
             email=data["email"],
             body=data["body"],
             ip_address=ip,
         )
-    except CommentsClosed:
-        return _form_page(request, story, None, status=403, closed=True)
-    if comment.status == Comment.Status.PENDING:
-        request.session[SESSION_KEY] = [
-            *request.session.get(SESSION_KEY, [])[-19:],
-            comment.pk,
-        ]
-    messages.success(request, THANKS)
-    response = redirect(f"{story.get_absolute_url()}#comments")
-    response.set_cookie(PENDING_COOKIE, "1", samesite="Lax", secure=request.is_secure())
-    return response
 
 
 def _kept_form(request: HttpRequest, story: Story) -> CommentForm:

@@ -3,10 +3,13 @@ what readers see and what they never see."""
 
 import threading
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 from captcha.models import CaptchaStore
+from django.conf import settings as django_settings
+from django.contrib.sessions.models import Session
 from django.core import signing
 from django.db import connection
 from django.test import Client
@@ -17,7 +20,7 @@ from django.utils.html import escape
 
 from articles.models import Story
 from comments.forms import TOKEN_SALT
-from comments.models import Comment
+from comments.models import Comment, ModerationEvent
 from comments.throttle import client_ip
 from tests.comments.helpers import captcha_key, filled_form, form_url, solution
 from tests.factories import (
@@ -65,8 +68,9 @@ def test_a_reader_posts_a_comment_that_waits_for_moderation(client):
 
 # A post's statements (transaction control aside): the story, the CAPTCHA's
 # DELETE … RETURNING, the word lists with the byline names, the repeat check, the
-# comment and its audit row, and the new session (exists? then INSERT).
-POST_STATEMENTS = 8
+# comment and its audit row. No session: the reader's pending ids ride in a signed
+# cookie.
+POST_STATEMENTS = 6
 
 
 def test_a_comment_post_runs_a_fixed_number_of_statements(client):
@@ -83,6 +87,64 @@ def test_a_comment_post_runs_a_fixed_number_of_statements(client):
         if not q["sql"].startswith(("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE"))
     ]
     assert len(statements) == POST_STATEMENTS, statements
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_comment_post_commits_once_and_writes_no_session():
+    reader = Client()
+    story = make_published_story()
+    data = filled_form(reader, story)
+
+    with CaptureQueriesContext(connection) as captured:
+        response = post(reader, story, data)
+
+    assert response.status_code == 302
+    control = [q["sql"] for q in captured if q["sql"] in ("BEGIN", "COMMIT")]
+    assert control == ["BEGIN", "COMMIT"]
+    assert not Session.objects.exists()
+    assert django_settings.SESSION_COOKIE_NAME not in response.cookies
+
+
+@contextmanager
+def comment_inserts_failing():
+    """A real database failure on storing a comment (a trigger), not a mock."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION refuse_comment() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'disk full (test)'; END $$; "
+            "CREATE TRIGGER refuse_comment BEFORE INSERT ON comments_comment "
+            "FOR EACH ROW EXECUTE FUNCTION refuse_comment();"
+        )
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "DROP TRIGGER refuse_comment ON comments_comment; "
+                "DROP FUNCTION refuse_comment();"
+            )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_post_that_fails_to_store_writes_nothing_and_its_key_works_once_later():
+    reader = Client(raise_request_exception=False)
+    story = make_published_story()
+    data = filled_form(reader, story)
+
+    with comment_inserts_failing():
+        failed = post(reader, story, data)
+    key_left = CaptchaStore.objects.filter(hashkey=data["captcha_0"]).exists()
+    stored_before_retry = (Comment.objects.count(), ModerationEvent.objects.count())
+    retried = post(reader, story, data)
+    replayed = post(reader, story, data)
+
+    assert failed.status_code == 500
+    assert key_left
+    assert stored_before_retry == (0, 0)
+    assert retried.status_code == 302
+    assert replayed.status_code == 400
+    assert "Please enter the text displayed in the image." in replayed.content.decode()
+    assert Comment.objects.count() == 1
 
 
 def test_the_form_page_is_never_cached_and_the_story_page_has_no_per_visitor_bytes(
@@ -683,6 +745,55 @@ def test_readers_see_their_own_pending_comment_marked_for_their_session(client):
     assert "My own words" not in someone_else.content.decode()
     assert "My own words" not in story_page  # the shared page stays the same for all
     assert "My own words" in form_page and "Awaiting moderation" in form_page
+
+
+def test_the_pending_list_lasts_for_the_browser_session_and_is_not_readable_by_js(
+    client,
+):
+    story = make_published_story()
+
+    response = post(client, story, filled_form(client, story))
+
+    mine = response.cookies["comments_mine"]
+    assert mine["httponly"] and mine["samesite"] == "Lax"
+    assert not mine["max-age"] and not mine["expires"]  # gone with the session
+
+
+@pytest.mark.parametrize("forge", ["plain", "other-salt"])
+def test_a_forged_pending_cookie_shows_nobody_elses_comment(client, forge):
+    story = make_published_story()
+    post(client, story, filled_form(client, story, body="Ada's own words"))
+    theirs = Comment.objects.get().pk
+    value = {
+        "plain": str(theirs),
+        "other-salt": signing.get_cookie_signer(salt="comments_mine").sign(str(theirs)),
+    }[forge]
+    intruder = Client()
+    intruder.cookies["comments_mine"] = value
+
+    pending = intruder.get(reverse("comments:comment-pending", args=[story.pk]))
+    form_page = intruder.get(form_url(story))
+
+    assert "Ada's own words" not in pending.content.decode()
+    assert "Ada's own words" not in form_page.content.decode()
+
+
+def test_pending_rejected_and_dropped_posts_set_the_same_cookies(client):
+    from comments.models import ModerationWord
+
+    ModerationWord.objects.create(word="scam", action=ModerationWord.Action.REJECT)
+    story = make_published_story()
+
+    answers = [
+        post(Client(), story, filled_form(client, story)),
+        post(Client(), story, filled_form(client, story, body="a scam")),
+        post(Client(), story, filled_form(client, story, website="http://x.example")),
+    ]
+
+    assert [sorted(answer.cookies) for answer in answers] == [
+        ["comments_mine", "comments_pending", "messages"]
+    ] * 3
+    assert [answer["Location"] for answer in answers] == [answers[0]["Location"]] * 3
 
 
 def test_once_approved_the_comment_leaves_the_pending_list_for_the_thread(client):
