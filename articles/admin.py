@@ -171,7 +171,7 @@ class StoryAdmin(admin.ModelAdmin):
     actions = ["publish_now", "unpublish"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).for_listing()
+        return super().get_queryset(request).for_editing()
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

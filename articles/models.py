@@ -1,5 +1,6 @@
 import hashlib
 from datetime import datetime
+from functools import lru_cache
 from typing import Self
 
 from django.conf import settings
@@ -15,7 +16,7 @@ from django.contrib.postgres.search import (
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import JSONObject, Lower
-from django.urls import reverse
+from django.urls import get_resolver, get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import slugify
@@ -29,6 +30,25 @@ def slug_for(text: str, *, fallback: str, max_length: int) -> str:
     slug and a slug is never empty."""
     digest = hashlib.sha1(text.encode()).hexdigest()[:10]
     return (slugify(text) or f"{fallback}-{digest}")[:max_length]
+
+
+def address(viewname: str, **kwargs: str | int) -> str:
+    """reverse(), remembered per process. A listing page prints about 60 story and
+    author addresses and each reverse() costs more than the rest of its line
+    (Issue 6); the key holds the URLconf and script prefix in force, so the answer
+    is always what reverse() would give."""
+    return _address(
+        get_resolver(get_urlconf()),
+        get_script_prefix(),
+        viewname,
+        tuple(kwargs.items()),
+    )
+
+
+@lru_cache(maxsize=4096)
+def _address(resolver, prefix: str, viewname: str, kwargs: tuple) -> str:
+    # `resolver` and `prefix` only key the memo: reverse() reads them itself.
+    return reverse(viewname, kwargs=dict(kwargs))
 
 
 class AuthorQuerySet(models.QuerySet):
@@ -60,7 +80,7 @@ class Author(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("articles:author-detail", kwargs={"slug": self.slug})
+        return address("articles:author-detail", slug=self.slug)
 
 
 class TopicQuerySet(models.QuerySet):
@@ -97,7 +117,38 @@ class Topic(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("articles:topic-detail", kwargs={"slug": self.slug})
+        return address("articles:topic-detail", slug=self.slug)
+
+
+# Issue 6: the ORM spelling of these two (ArraySubquery of JSONObject) cost more
+# CPU to build and compile on every request than PostgreSQL takes to run them; as
+# fixed SQL they cost nothing. Same order as Byline.Meta and Topic.Meta; no
+# reader rule is involved (clarifications, which have one, stay in the ORM).
+class BylineRows(models.Func):
+    """A story's bylines with their authors, in byline order, as a JSON array."""
+
+    template = """(
+        SELECT COALESCE(JSONB_AGG(JSONB_BUILD_OBJECT(
+            'id', b.id, 'role', b.role, 'position', b.position,
+            'author_id', a.id, 'author_name', a.name, 'author_slug', a.slug
+        ) ORDER BY b.position, b.id), '[]')
+        FROM articles_byline b JOIN articles_author a ON a.id = b.author_id
+        WHERE b.story_id = %(expressions)s
+    )"""
+    output_field = models.JSONField()
+
+
+class TopicRows(models.Func):
+    """A story's topics, by name, as a JSON array."""
+
+    template = """(
+        SELECT COALESCE(JSONB_AGG(JSONB_BUILD_OBJECT(
+            'id', t.id, 'name', t.name, 'slug', t.slug
+        ) ORDER BY t.name), '[]')
+        FROM articles_topic t JOIN articles_story_topics st ON st.topic_id = t.id
+        WHERE st.story_id = %(expressions)s
+    )"""
+    output_field = models.JSONField()
 
 
 class StoryQuerySet(models.QuerySet):
@@ -109,19 +160,27 @@ class StoryQuerySet(models.QuerySet):
         )
 
     def for_listing(self) -> Self:
-        """What a list of stories prints: bylines in order, topics, updated time.
+        """What a list of stories prints: bylines in order with their authors,
+        topics, updated time, in one query however many stories. Not the body: no
+        list prints it, and it is most of the row."""
+        return self._with_credits().defer("body").with_last_clarified_at()
 
-        Never the search vector: no page prints it, and on a long story it is the
-        largest column of the row."""
-        return (
-            self.defer("search_vector")
-            .prefetch_related(
-                models.Prefetch(
-                    "bylines", queryset=Byline.objects.select_related("author")
-                ),
-                "topics",
-            )
-            .with_last_clarified_at()
+    def _with_credits(self) -> Self:
+        """Bylines and topics as JSON arrays inside each story's own row (read them
+        through `listed_bylines` and `listed_topics`). Never the search vector: no
+        page prints it, and on a long story it is the largest column of the row."""
+        return self.defer("search_vector").annotate(
+            byline_rows=BylineRows("pk"), topic_rows=TopicRows("pk")
+        )
+
+    def for_editing(self) -> Self:
+        """The editors' story list: bylines with their authors and topics through
+        the ordinary relations (prefetched), as the admin reads and edits them."""
+        return self.defer("search_vector").prefetch_related(
+            models.Prefetch(
+                "bylines", queryset=Byline.objects.select_related("author")
+            ),
+            "topics",
         )
 
     def with_last_clarified_at(self) -> Self:
@@ -161,9 +220,10 @@ class StoryQuerySet(models.QuerySet):
         )
 
     def for_detail(self) -> Self:
-        """A story page: listing data plus its published clarifications, oldest
-        first. The notes come as a JSON array inside the story's own row (one
-        query fewer per page: the story page's budget is five)."""
+        """A story page: the whole story with its bylines, topics and published
+        clarifications (oldest first), all in the story's own row, the notes as a
+        JSON array too. The updated time is read from those notes rather than
+        annotated a second time."""
         notes = (
             Clarification.objects.published()
             .filter(story=OuterRef("pk"))
@@ -178,7 +238,7 @@ class StoryQuerySet(models.QuerySet):
                 )
             )
         )
-        return self.for_listing().annotate(clarification_rows=ArraySubquery(notes))
+        return self._with_credits().annotate(clarification_rows=ArraySubquery(notes))
 
 
 class Story(models.Model):
@@ -300,14 +360,12 @@ class Story(models.Model):
 
     def get_absolute_url(self) -> str:
         day = timezone.localdate(self.published_at or self.created_at)
-        return reverse(
+        return address(
             "articles:story-detail",
-            kwargs={
-                "year": day.year,
-                "month": day.month,
-                "day": day.day,
-                "slug": self.slug,
-            },
+            year=day.year,
+            month=day.month,
+            day=day.day,
+            slug=self.slug,
         )
 
     @property
@@ -323,7 +381,14 @@ class Story(models.Model):
         """The headline for <title>, feeds and JSON-LD: never "(UPDATED)"."""
         return plain_headline(self.headline)
 
-    # The next two read the `last_clarified_at` annotation (for_listing/for_detail).
+    @cached_property
+    def last_clarified_at(self) -> datetime | None:
+        """When the newest published clarification appeared (None without one).
+        for_listing() annotates it; for_detail() has the notes themselves."""
+        notes = self.published_clarifications
+        return notes[-1].published_at if notes else None
+
+    # The next two read `last_clarified_at`.
     @property
     def is_updated(self) -> bool:
         """Shown as "(UPDATED)": at least one published clarification."""
@@ -352,20 +417,51 @@ class Story(models.Model):
             for row in self.clarification_rows
         ]
 
-    # The next two read the prefetched bylines (for_listing/for_detail).
-    @property
+    # The next four read the `byline_rows` and `topic_rows` annotations
+    # (for_listing/for_detail). Authors and topics carry only what pages print
+    # (name and slug); any other field is loaded on first access.
+    @cached_property
+    def listed_bylines(self) -> list["Byline"]:
+        """Bylines in byline order, each with its author."""
+        db = self._state.db
+        bylines = []
+        for row in self.byline_rows:
+            byline = Byline.from_db(
+                db,
+                ("id", "story_id", "author_id", "role", "position"),
+                (row["id"], self.pk, row["author_id"], row["role"], row["position"]),
+            )
+            byline.story = self
+            byline.author = Author.from_db(
+                db,
+                ("id", "name", "slug"),
+                (row["author_id"], row["author_name"], row["author_slug"]),
+            )
+            bylines.append(byline)
+        return bylines
+
+    @cached_property
+    def listed_topics(self) -> list["Topic"]:
+        """The story's topics by name."""
+        db = self._state.db
+        return [
+            Topic.from_db(db, ("id", "name", "slug"), (r["id"], r["name"], r["slug"]))
+            for r in self.topic_rows
+        ]
+
+    @cached_property
     def writers(self) -> list["Author"]:
         """The "By A, B and C" line: writers in byline order (everyone, if no one
         is credited as a writer, so a story never goes without a byline)."""
-        bylines = list(self.bylines.all())
+        bylines = self.listed_bylines
         writers = [b.author for b in bylines if b.role == Byline.Role.WRITER]
         return writers or [b.author for b in bylines]
 
-    @property
+    @cached_property
     def other_credits(self) -> list["Byline"]:
         """Bylines printed after the writers, with their role (photographer…)."""
         writers = set(self.writers)
-        return [b for b in self.bylines.all() if b.author not in writers]
+        return [b for b in self.listed_bylines if b.author not in writers]
 
 
 class Byline(models.Model):

@@ -1,27 +1,24 @@
 """Template helpers for the reader site. Presentation only: rules live in QuerySets."""
 
 import json
-import re
+from functools import lru_cache
 from typing import Any
 
 from django import template
 from django.core.serializers.json import DjangoJSONEncoder
-from django.urls import reverse
+from django.template.loader import get_template
+from django.urls import URLResolver, get_resolver, get_script_prefix, get_urlconf
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from articles import rendering
-from articles.models import Topic
+from articles.models import Story, Topic, address
 
 register = template.Library()
 
 # Like django.utils.html.json_script: inside <script> only these could end the block
 # or start markup; \u escapes keep the JSON identical for parsers.
 _JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
-# A slug that reverse() puts into the URL as it is (the <slug:> converter's
-# characters, none of them quoted): such links are built from one reverse() call.
-_PLAIN_SLUG = re.compile(r"[-a-zA-Z0-9_]+")
-_SLUG_MARK = "topic-slug-mark"
 
 
 @register.filter
@@ -44,23 +41,48 @@ def search_excerpt(text: str) -> SafeString:
     return rendering.highlighted_excerpt(text)
 
 
-@register.inclusion_tag("articles/_site_navigation.html")
-def site_navigation() -> dict[str, Any]:
-    """The topics bar: one query, and one reverse() for all 50 links (not one each;
-    a story page renders this on every cache miss)."""
-    topics = Topic.objects.in_use().values_list("name", "slug")
-    url = reverse("articles:topic-detail", kwargs={"slug": _SLUG_MARK})
-    return {
-        "topics": [
-            {
-                "name": name,
-                "url": url.replace(_SLUG_MARK, slug)
-                if _PLAIN_SLUG.fullmatch(slug)
-                else reverse("articles:topic-detail", kwargs={"slug": slug}),
-            }
-            for name, slug in topics
-        ]
-    }
+@register.simple_tag
+def byline(story: Story) -> SafeString:
+    """The "By A, B and C" line, each writer's name linking to their page. Built
+    here, not in an included template: a listing prints twenty bylines, and an
+    include per story cost more than the rest of its teaser (Issue 6)."""
+    links = [
+        format_html('<a href="{}">{}</a>', author.get_absolute_url(), author.name)
+        for author in story.writers
+    ]
+    if len(links) > 1:
+        links[-2:] = [format_html("{} and {}", links[-2], links[-1])]
+    return mark_safe("By " + ", ".join(links))  # each link built by format_html
+
+
+@register.simple_tag
+def site_navigation() -> SafeString:
+    """The topics bar: one query per page. The bar is a pure function of the
+    topics' names and slugs (and of the template, URLconf and script prefix in
+    force, also in the key), so each process memoises it, like Markdown bodies
+    (Issue 6)."""
+    topics = tuple(Topic.objects.in_use().values_list("name", "slug"))
+    return _navigation(
+        topics,
+        get_template("articles/_site_navigation.html").template,
+        get_resolver(get_urlconf()),
+        get_script_prefix(),
+    )
+
+
+@lru_cache(maxsize=16)
+def _navigation(
+    topics: tuple[tuple[str, str], ...],
+    bar: template.Template,
+    resolver: URLResolver,
+    prefix: str,
+) -> SafeString:
+    # `resolver` and `prefix` only key the memo: address() reads them itself.
+    links = [
+        {"name": name, "url": address("articles:topic-detail", slug=slug)}
+        for name, slug in topics
+    ]
+    return bar.render(template.Context({"topics": links}))
 
 
 @register.simple_tag(takes_context=True)

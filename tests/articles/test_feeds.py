@@ -19,9 +19,9 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-LATEST_FEED_QUERIES = 3  # stories with their notes, bylines+authors, topics
-TOPIC_FEED_QUERIES = 4  # topic + the latest feed's three
-AUTHOR_FEED_QUERIES = 4  # author + the latest feed's three
+LATEST_FEED_QUERIES = 1  # stories with their notes, bylines and topics
+TOPIC_FEED_QUERIES = 2  # topic + the latest feed's one
+AUTHOR_FEED_QUERIES = 2  # author + the latest feed's one
 CLARIFICATIONS_FEED_QUERIES = 1  # notes joined to their stories
 
 FORMATS = ["rss", "atom"]

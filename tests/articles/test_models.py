@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.urls import set_script_prefix
 from django.utils import timezone
 
 from articles.models import Author, Byline, Clarification, Story, Topic, slug_for
@@ -45,6 +46,21 @@ def test_last_clarified_at_is_the_newest_published_note_only():
     assert loaded.last_clarified_at == newest.published_at
     assert loaded.is_updated
     assert loaded.modified_at == newest.published_at
+
+
+def test_for_detail_takes_the_updated_time_from_its_published_notes():
+    story = make_published_story()
+    now = timezone.now()
+    make_clarification(story, published_at=now - timedelta(days=2))
+    newest = make_clarification(story, published_at=now - timedelta(hours=1))
+    make_clarification(story, published_at=now + timedelta(days=1))  # scheduled
+    make_clarification(story, published_at=None)  # draft note
+
+    loaded = Story.objects.for_detail().get(pk=story.pk)
+
+    assert loaded.last_clarified_at == newest.published_at
+    assert loaded.modified_at == newest.published_at
+    assert not Story.objects.for_detail().get(pk=make_published_story().pk).is_updated
 
 
 def test_without_published_notes_a_story_is_not_updated_and_modified_is_publication():
@@ -95,6 +111,56 @@ def test_a_story_without_a_writer_credits_everyone_on_its_byline():
 
     assert len(loaded.writers) == 1
     assert loaded.other_credits == []
+
+
+def test_for_listing_loads_bylines_and_topics_in_the_story_row(
+    django_assert_num_queries,
+):
+    ann, bo = make_author(name="Ann", slug="ann"), make_author(name="Bo", slug="bo")
+    story = make_published_story(
+        authors=[bo], topics=[make_topic(name="Zoos"), make_topic(name="Arts")]
+    )
+    Byline.objects.create(
+        story=story, author=ann, position=1, role=Byline.Role.PHOTOGRAPHER
+    )
+
+    with django_assert_num_queries(1):
+        loaded = Story.objects.for_listing().get(pk=story.pk)
+        bylines = [
+            (b.author.name, b.author.get_absolute_url(), b.get_role_display())
+            for b in loaded.listed_bylines
+        ]
+        topics = [(t.name, t.get_absolute_url()) for t in loaded.listed_topics]
+
+    assert bylines == [
+        ("Bo", "/authors/bo/", "Writer"),
+        ("Ann", "/authors/ann/", "Photographer"),
+    ]
+    assert [t for t, _url in topics] == ["Arts", "Zoos"]
+    assert topics[0][1] == Topic.objects.get(name="Arts").get_absolute_url()
+
+
+def test_a_story_without_bylines_or_topics_lists_none():
+    story = make_story(authors=[])
+    Byline.objects.filter(story=story).delete()
+
+    loaded = Story.objects.for_listing().get(pk=story.pk)
+
+    assert loaded.listed_bylines == []
+    assert loaded.listed_topics == []
+    assert loaded.writers == []
+
+
+def test_addresses_follow_the_script_prefix():
+    author = make_author(slug="ann")
+    assert author.get_absolute_url() == "/authors/ann/"
+
+    set_script_prefix("/news/")
+    try:
+        assert author.get_absolute_url() == "/news/authors/ann/"
+    finally:
+        set_script_prefix("/")
+    assert author.get_absolute_url() == "/authors/ann/"
 
 
 def test_plain_headline_never_carries_a_typed_updated_flag():

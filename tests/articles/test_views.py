@@ -32,12 +32,10 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 # Queries per page. The story page includes the comments app's thread (1 query).
-STORY_PAGE_QUERIES = (
-    5  # story with its notes, bylines+authors, topics, nav topics, comments
-)
-HOME_PAGE_QUERIES = 5  # count, stories, bylines+authors, topics, nav topics
-TOPIC_PAGE_QUERIES = 5  # topic, then the home page's five less the count
-AUTHOR_PAGE_QUERIES = 5  # author, then the home page's five less the count
+STORY_PAGE_QUERIES = 3  # story with its bylines, topics and notes; nav topics; comments
+HOME_PAGE_QUERIES = 3  # count, stories with their bylines and topics, nav topics
+TOPIC_PAGE_QUERIES = 3  # topic, then the home page's three less the count
+AUTHOR_PAGE_QUERIES = 3  # author, then the home page's three less the count
 CLARIFICATIONS_PAGE_QUERIES = 3  # count, notes with their stories, nav topics
 
 NEWSROOM_TZ = ZoneInfo("America/New_York")
@@ -155,6 +153,24 @@ def test_byline_of_one_and_of_two_authors_reads_naturally(client):
 
     assert re.search(r"By <a [^>]+>Ann</a></p>", one_html)
     assert re.search(r"By <a [^>]+>Ann</a> and <a [^>]+>Bo</a></p>", two_html)
+
+
+def test_byline_of_three_authors_in_a_listing_reads_naturally_and_is_escaped(client):
+    make_published_story(
+        authors=[
+            make_author(name="Ann", slug="ann"),
+            make_author(name="Bo & <Co>"),
+            make_author(name="Cy"),
+        ]
+    )
+
+    html = client.get("/").content.decode()
+
+    assert re.search(
+        r'By <a href="/authors/ann/">Ann</a>, <a [^>]+>Bo &amp; &lt;Co&gt;</a> '
+        r"and <a [^>]+>Cy</a> · <time",
+        html,
+    )
 
 
 def test_photographer_is_credited_after_the_writers_not_in_the_by_line(client):
@@ -437,6 +453,9 @@ def test_story_page_queries_stay_constant_as_authors_topics_and_notes_grow(
 ):
     small = make_rich_story(authors=1, topics=1, notes=0)
     large = make_rich_story(authors=6, topics=5, notes=4)
+    Byline.objects.create(
+        story=large, author=make_author(), role=Byline.Role.PHOTOGRAPHER, position=9
+    )
 
     with django_assert_num_queries(STORY_PAGE_QUERIES):
         assert client.get(small.get_absolute_url()).status_code == 200
