@@ -204,10 +204,12 @@ def code_version() -> str:
 
 
 def is_personal(request: HttpRequest) -> bool:
-    """A reader with a session (editors, commenters) or a message waiting gets a
-    page made for them alone; everyone else shares one copy."""
+    """A reader with a session (editors, moderators) or a message waiting (a
+    commenter, on the page right after posting) gets a page made for them alone;
+    everyone else, commenters included, shares one copy."""
     cookies = request.COOKIES
-    return settings.SESSION_COOKIE_NAME in cookies or "messages" in cookies
+    # An empty value is a deleted cookie some clients still send.
+    return bool(cookies.get(settings.SESSION_COOKIE_NAME) or cookies.get("messages"))
 
 
 def _shareable(request: HttpRequest, response: HttpResponse) -> bool:

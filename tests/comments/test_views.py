@@ -11,6 +11,7 @@ from captcha.models import CaptchaStore
 from django.conf import settings as django_settings
 from django.contrib.sessions.models import Session
 from django.core import signing
+from django.core.cache import caches
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -794,6 +795,24 @@ def test_pending_rejected_and_dropped_posts_set_the_same_cookies(client):
         ["comments_mine", "comments_pending", "messages"]
     ] * 3
     assert [answer["Location"] for answer in answers] == [answers[0]["Location"]] * 3
+
+
+def test_after_the_thanks_page_a_commenter_shares_the_cached_story_page(
+    client, settings
+):
+    settings.PAGE_CACHE_SECONDS = 600
+    caches["pages"].clear()
+    story = make_published_story()
+    anonymous = Client().get(story.get_absolute_url())
+    response = post(client, story, filled_form(client, story))
+
+    thanks = client.get(response["Location"])
+    later = client.get(story.get_absolute_url())
+
+    assert "private" in thanks["Cache-Control"] and THANKS in thanks.content.decode()
+    assert "public" in later["Cache-Control"]
+    assert later["ETag"] == anonymous["ETag"]
+    assert later.content == anonymous.content
 
 
 def test_once_approved_the_comment_leaves_the_pending_list_for_the_thread(client):
