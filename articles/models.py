@@ -20,6 +20,7 @@ from django.urls import get_resolver, get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import slugify
+from django.utils.translation import get_language
 
 from articles.rendering import MATCH_END, MATCH_START, plain_headline
 
@@ -40,14 +41,16 @@ def address(viewname: str, **kwargs: str | int) -> str:
     return _address(
         get_resolver(get_urlconf()),
         get_script_prefix(),
+        get_language(),
         viewname,
         tuple(kwargs.items()),
     )
 
 
 @lru_cache(maxsize=4096)
-def _address(resolver, prefix: str, viewname: str, kwargs: tuple) -> str:
-    # `resolver` and `prefix` only key the memo: reverse() reads them itself.
+def _address(resolver, prefix: str, language: str, viewname: str, kwargs: tuple) -> str:
+    # `resolver`, `prefix` and `language` only key the memo (translated URL patterns
+    # would depend on the language): reverse() reads them itself.
     return reverse(viewname, kwargs=dict(kwargs))
 
 
@@ -123,32 +126,43 @@ class Topic(models.Model):
 # Issue 6: the ORM spelling of these two (ArraySubquery of JSONObject) cost more
 # CPU to build and compile on every request than PostgreSQL takes to run them; as
 # fixed SQL they cost nothing. Same order as Byline.Meta and Topic.Meta; no
-# reader rule is involved (clarifications, which have one, stay in the ORM).
+# reader rule is involved (clarifications, which have one, stay in the ORM). Table
+# names come from the models when the SQL is compiled.
 class BylineRows(models.Func):
     """A story's bylines with their authors, in byline order, as a JSON array."""
 
-    template = """(
-        SELECT COALESCE(JSONB_AGG(JSONB_BUILD_OBJECT(
-            'id', b.id, 'role', b.role, 'position', b.position,
-            'author_id', a.id, 'author_name', a.name, 'author_slug', a.slug
-        ) ORDER BY b.position, b.id), '[]')
-        FROM articles_byline b JOIN articles_author a ON a.id = b.author_id
-        WHERE b.story_id = %(expressions)s
-    )"""
     output_field = models.JSONField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        bylines = connection.ops.quote_name(Byline._meta.db_table)
+        authors = connection.ops.quote_name(Author._meta.db_table)
+        extra_context["template"] = f"""(
+            SELECT COALESCE(JSONB_AGG(JSONB_BUILD_OBJECT(
+                'id', b.id, 'role', b.role, 'position', b.position,
+                'author_id', a.id, 'author_name', a.name, 'author_slug', a.slug
+            ) ORDER BY b.position, b.id), '[]')
+            FROM {bylines} b JOIN {authors} a ON a.id = b.author_id
+            WHERE b.story_id = %(expressions)s
+        )"""
+        return super().as_sql(compiler, connection, **extra_context)
 
 
 class TopicRows(models.Func):
     """A story's topics, by name, as a JSON array."""
 
-    template = """(
-        SELECT COALESCE(JSONB_AGG(JSONB_BUILD_OBJECT(
-            'id', t.id, 'name', t.name, 'slug', t.slug
-        ) ORDER BY t.name), '[]')
-        FROM articles_topic t JOIN articles_story_topics st ON st.topic_id = t.id
-        WHERE st.story_id = %(expressions)s
-    )"""
     output_field = models.JSONField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        topics = connection.ops.quote_name(Topic._meta.db_table)
+        links = connection.ops.quote_name(Story.topics.through._meta.db_table)
+        extra_context["template"] = f"""(
+            SELECT COALESCE(JSONB_AGG(JSONB_BUILD_OBJECT(
+                'id', t.id, 'name', t.name, 'slug', t.slug
+            ) ORDER BY t.name), '[]')
+            FROM {topics} t JOIN {links} st ON st.topic_id = t.id
+            WHERE st.story_id = %(expressions)s
+        )"""
+        return super().as_sql(compiler, connection, **extra_context)
 
 
 class StoryQuerySet(models.QuerySet):

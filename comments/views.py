@@ -83,7 +83,8 @@ def _thanks(request: HttpRequest, story: Story, mine: int | None) -> HttpRespons
     ids = _my_comment_ids(request)
     if mine is not None:
         ids = [*ids, mine][-MINE_KEPT:]
-    secure = request.is_secure()
+    # Like the session and CSRF cookies: Secure whenever the site runs on HTTPS.
+    secure = settings.SESSION_COOKIE_SECURE or request.is_secure()
     response.set_signed_cookie(
         MINE_COOKIE,
         ".".join(map(str, ids)),

@@ -163,6 +163,18 @@ def test_addresses_follow_the_script_prefix():
     assert author.get_absolute_url() == "/authors/ann/"
 
 
+def test_addresses_follow_the_urlconf_in_force(settings):
+    author = make_author(slug="ann")
+    assert author.get_absolute_url() == "/authors/ann/"
+
+    settings.ROOT_URLCONF = "tests.articles.mounted_urls"
+    mounted = author.get_absolute_url()
+    settings.ROOT_URLCONF = "newsroom.urls"
+
+    assert mounted == "/news/authors/ann/"
+    assert author.get_absolute_url() == "/authors/ann/"
+
+
 def test_plain_headline_never_carries_a_typed_updated_flag():
     story = make_story(headline="New Era of Defense Cooperation (UPDATED)")
 

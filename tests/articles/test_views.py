@@ -671,6 +671,20 @@ def test_search_input_is_labelled_and_the_form_uses_get(client):
 # --- Site furniture, accessibility, and no per-visitor bytes ----------------------
 
 
+def test_a_renamed_topic_shows_in_the_navigation_on_the_next_page(client):
+    topic = make_topic(name="Transport", slug="transport")
+    make_published_story(topics=[topic])
+    before = client.get("/").content.decode()
+
+    topic.name, topic.slug = "Transit", "transit"
+    topic.save()
+    after = client.get("/").content.decode()
+
+    assert '<a href="/topics/transport/">Transport</a>' in before
+    assert '<a href="/topics/transit/">Transit</a>' in after
+    assert "Transport" not in after
+
+
 def test_navigation_lists_topics_with_visible_stories_and_footer_links(client):
     used = make_topic(name="International")
     make_topic(name="Empty")
