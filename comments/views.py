@@ -76,8 +76,8 @@ def _my_comment_ids(request: HttpRequest) -> list[int]:
 
 def _thanks(request: HttpRequest, story: Story, mine: int | None) -> HttpResponse:
     """The answer to every accepted-looking post: pending, rejected by a rule or
-    dropped as a bot all look alike (same redirect, message and cookies); only a
-    pending comment's id joins the reader's list."""
+    dropped as a bot get the same redirect, message and cookie names; only a pending
+    comment's id joins the reader's list (docs/comments.md says what that reveals)."""
     messages.success(request, THANKS)
     response = redirect(f"{story.get_absolute_url()}#comments")
     ids = _my_comment_ids(request)
