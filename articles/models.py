@@ -33,24 +33,23 @@ def slug_for(text: str, *, fallback: str, max_length: int) -> str:
     return (slugify(text) or f"{fallback}-{digest}")[:max_length]
 
 
+def url_context() -> tuple:
+    """What reverse() depends on besides its arguments: the URLconf, script prefix
+    and language in force. Memos of addresses, or of HTML holding them, key on it."""
+    return get_resolver(get_urlconf()), get_script_prefix(), get_language()
+
+
 def address(viewname: str, **kwargs: str | int) -> str:
     """reverse(), remembered per process. A listing page prints about 60 story and
     author addresses and each reverse() costs more than the rest of its line
-    (Issue 6); the key holds the URLconf and script prefix in force, so the answer
-    is always what reverse() would give."""
-    return _address(
-        get_resolver(get_urlconf()),
-        get_script_prefix(),
-        get_language(),
-        viewname,
-        tuple(kwargs.items()),
-    )
+    (Issue 6); the key holds the URL context in force, so the answer is always what
+    reverse() would give."""
+    return _address(url_context(), viewname, tuple(kwargs.items()))
 
 
 @lru_cache(maxsize=4096)
-def _address(resolver, prefix: str, language: str, viewname: str, kwargs: tuple) -> str:
-    # `resolver`, `prefix` and `language` only key the memo (translated URL patterns
-    # would depend on the language): reverse() reads them itself.
+def _address(context: tuple, viewname: str, kwargs: tuple) -> str:
+    # `context` only keys the memo: reverse() reads it itself.
     return reverse(viewname, kwargs=dict(kwargs))
 
 

@@ -7,12 +7,11 @@ from typing import Any
 from django import template
 from django.core.serializers.json import DjangoJSONEncoder
 from django.template.loader import get_template
-from django.urls import URLResolver, get_resolver, get_script_prefix, get_urlconf
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from articles import rendering
-from articles.models import Story, Topic, address
+from articles.models import Story, Topic, address, url_context
 
 register = template.Library()
 
@@ -58,26 +57,18 @@ def byline(story: Story) -> SafeString:
 @register.simple_tag
 def site_navigation() -> SafeString:
     """The topics bar: one query per page. The bar is a pure function of the
-    topics' names and slugs (and of the template, URLconf and script prefix in
-    force, also in the key), so each process memoises it, like Markdown bodies
-    (Issue 6)."""
+    topics' names and slugs, the template and the URL context (all in the key), so
+    each process memoises it, like Markdown bodies (Issue 6)."""
     topics = tuple(Topic.objects.in_use().values_list("name", "slug"))
-    return _navigation(
-        topics,
-        get_template("articles/_site_navigation.html").template,
-        get_resolver(get_urlconf()),
-        get_script_prefix(),
-    )
+    bar = get_template("articles/_site_navigation.html").template
+    return _navigation(topics, bar, url_context())
 
 
 @lru_cache(maxsize=16)
 def _navigation(
-    topics: tuple[tuple[str, str], ...],
-    bar: template.Template,
-    resolver: URLResolver,
-    prefix: str,
+    topics: tuple[tuple[str, str], ...], bar: template.Template, context: tuple
 ) -> SafeString:
-    # `resolver` and `prefix` only key the memo: address() reads them itself.
+    # `context` only keys the memo: address() reads it itself.
     links = [
         {"name": name, "url": address("articles:topic-detail", slug=slug)}
         for name, slug in topics
