@@ -4,9 +4,8 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
@@ -19,10 +18,13 @@ from articles.forms import (
 from articles.models import Author, Byline, Clarification, Story, Topic
 from articles.previews import share_token
 from articles.services import (
+    Credit,
     PublishError,
-    change_story_slug,
     clarify_story,
+    delete_clarification,
+    edit_clarification,
     publish_story,
+    save_story,
     unpublish_story,
 )
 
@@ -34,27 +36,30 @@ def _stories(count: int) -> str:
     return f"{count} {'story' if count == 1 else 'stories'}"
 
 
-def _save_clarification(clarification: Clarification, *, story: Story, by) -> None:
-    """Save a clarification an editor wrote in a form.
-
-    A new dated one goes through `clarify_story` (issued by the editor, the story's
-    updated time moves); the form's instance becomes the saved row so the admin
-    logs and links it. A draft (no date) is saved as it is, with the editor as its
-    author; giving a draft a date publishes it the same way.
-    """
-    if clarification.pk is None and clarification.published_at:
-        saved = clarify_story(
-            story,
-            text=clarification.text,
-            kind=clarification.kind,
-            by=by,
-            at=clarification.published_at,
-        )
-        clarification.__dict__.update(saved.__dict__)
+def _save_note(note: Clarification, *, by) -> None:
+    """Save a clarification an editor wrote, new or a draft, through the services
+    (the form's instance becomes the saved row, so the admin logs and links it)."""
+    fields = {"text": note.text, "kind": note.kind, "by": by}
+    if note.pk:
+        edit_clarification(note, at=note.published_at, **fields)
         return
-    clarification.issued_by = by
-    clarification.save()
-    story.save(update_fields=["updated_at"])
+    saved = clarify_story(
+        note.story, at=note.published_at, draft=note.published_at is None, **fields
+    )
+    note.__dict__.update(saved.__dict__)
+
+
+def _credits(formset) -> list[Credit]:
+    """The byline an editor set in the inline, in the order of its position
+    numbers (ties keep the order of the rows)."""
+    rows = [
+        (form.cleaned_data["position"], index, form.cleaned_data)
+        for index, form in enumerate(formset.forms)
+        if form.cleaned_data
+        and not form.cleaned_data.get("DELETE")
+        and form.cleaned_data.get("author")
+    ]
+    return [Credit(row["author"], row["role"]) for _, _, row in sorted(rows)]
 
 
 class HasClarificationFilter(admin.SimpleListFilter):
@@ -114,12 +119,7 @@ class ClarificationInline(admin.StackedInline):
     fields = ["kind", "text", "published_at"]
 
     def get_queryset(self, request):
-        now = timezone.now()
-        return (
-            super()
-            .get_queryset(request)
-            .filter(Q(published_at__isnull=True) | Q(published_at__gt=now))
-        )
+        return super().get_queryset(request).unpublished()
 
 
 @admin.register(Story)
@@ -180,31 +180,28 @@ class StoryAdmin(admin.ModelAdmin):
         return fields
 
     def save_model(self, request, obj, form, change) -> None:
-        if change and "slug" in form.changed_data:
-            # The old address must keep answering: the service records it.
-            new_slug, obj.slug = obj.slug, form.initial["slug"]
-            super().save_model(request, obj, form, change)
-            change_story_slug(obj, new_slug=new_slug)
-        else:
-            super().save_model(request, obj, form, change)
+        """Nothing yet: the story is saved with its byline and topics in one call
+        to the story service, in save_related, once the inlines are known valid."""
 
-    def save_formset(self, request, form, formset, change) -> None:
+    def save_related(self, request, form, formsets, change) -> None:
         story = form.instance
-        if formset.model is Clarification:
-            for clarification in formset.save(commit=False):
-                _save_clarification(clarification, story=story, by=request.user)
-            for clarification in formset.deleted_objects:
-                if clarification.is_published:  # the queryset already excludes them
-                    raise PermissionDenied
-                clarification.delete()
-            return
-        super().save_formset(request, form, formset, change)
-        if formset.model is Byline:
-            # Keep the editor's order, numbered 0, 1, 2… without gaps.
-            for position, byline in enumerate(story.bylines.order_by("position", "pk")):
-                if byline.position != position:
-                    byline.position = position
-                    byline.save(update_fields=["position"])
+        credits = None
+        for formset in formsets:
+            # Works out what changed (for the change message) and writes nothing.
+            formset.save(commit=False)
+            if formset.model is Byline:
+                credits = _credits(formset)
+        save_story(
+            story, by=request.user, credits=credits, topics=form.cleaned_data["topics"]
+        )
+        for formset in formsets:
+            if formset.model is Clarification:
+                changed = [note for note, _ in formset.changed_objects]
+                for note in [*formset.new_objects, *changed]:
+                    note.story = story
+                    _save_note(note, by=request.user)
+                for note in formset.deleted_objects:
+                    delete_clarification(note, by=request.user)
 
     def changelist_view(self, request, extra_context=None):
         action = request.POST.get("action") if request.method == "POST" else None
@@ -244,14 +241,13 @@ class StoryAdmin(admin.ModelAdmin):
 
     @admin.action(description="Publish now", permissions=["publish"], location=BOTH)
     def publish_now(self, request, queryset) -> None:
-        now = timezone.now()
         published = 0
         for story in queryset:
             if story.is_live:
                 continue
-            # An embargoed story goes live now too; a draft keeps no old time.
+            # A scheduled story goes live now too.
             try:
-                publish_story(story, by=request.user, at=now)
+                publish_story(story, by=request.user)
             except PublishError as error:
                 self.message_user(request, str(error), messages.ERROR)
             else:
@@ -294,7 +290,10 @@ class ClarificationAdmin(admin.ModelAdmin):
         return Truncator(clarification.text).chars(80)
 
     def save_model(self, request, obj, form, change) -> None:
-        _save_clarification(obj, story=obj.story, by=request.user)
+        _save_note(obj, by=request.user)
+
+    def delete_model(self, request, obj) -> None:
+        delete_clarification(obj, by=request.user)
 
     def has_change_permission(self, request, obj=None) -> bool:
         if obj is not None and obj.is_published:

@@ -105,7 +105,7 @@ class LatestStoriesFeed(NewsroomFeed):
         return story.modified_at
 
     def item_categories(self, story: Story) -> list[str]:
-        return [topic.name for topic in story.listed_topics]
+        return [topic.name for topic in story.topics.all()]
 
     def item_extra_kwargs(self, story: Story) -> dict[str, Any]:
         return {

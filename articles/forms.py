@@ -7,10 +7,10 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.utils import formats, timezone
 from PIL import Image, UnidentifiedImageError
 
 from articles.models import Author, Clarification, Story, Topic
+from articles.services import ClarificationError, check_clarification
 
 ACCEPTED_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP", "GIF": "GIF"}
 ACCEPTED = "a JPEG, PNG, WebP or GIF file"
@@ -142,19 +142,18 @@ class ClarificationAdminForm(forms.ModelForm):
         cleaned_data = super().clean()
         # In the story's inline, "story" is the story being saved, with the
         # publication time typed in the same form.
-        story, dated = cleaned_data.get("story"), cleaned_data.get("published_at")
-        if story and dated and story.published_at and dated < story.published_at:
-            published = formats.date_format(
-                timezone.localtime(story.published_at), "DATETIME_FORMAT"
+        story = cleaned_data.get("story")
+        if story is None or self.errors:
+            return cleaned_data
+        try:
+            check_clarification(
+                story,
+                text=cleaned_data.get("text", ""),
+                kind=cleaned_data.get("kind", ""),
+                at=cleaned_data.get("published_at"),
             )
-            self.add_error(
-                "published_at",
-                ValidationError(
-                    "A clarification can't be dated before the story was published "
-                    f"({published}).",
-                    code="before_publication",
-                ),
-            )
+        except ClarificationError as error:
+            self.add_error("published_at", ValidationError(str(error)))
         return cleaned_data
 
 

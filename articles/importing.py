@@ -24,6 +24,7 @@ from datetime import date
 import ftfy
 
 from articles.models import Author, Clarification, Story, Topic
+from articles.rendering import plain_headline
 
 # ftfy only repairs encoding damage here: quotes stay curly, ligatures, widths and
 # Unicode normalisation are left as typed, HTML entities are text, and control
@@ -45,7 +46,6 @@ HEADLINE_MAX = Story._meta.get_field("headline").max_length
 AUTHOR_NAME_MAX = Author._meta.get_field("name").max_length
 TOPIC_NAME_MAX = Topic._meta.get_field("name").max_length
 
-UPDATED_SUFFIX = re.compile(r"(?:\s*\(\s*updated\s*\))+\s*$", re.IGNORECASE)
 BYLINE = re.compile(r"^By\s+(?P<names>\S.*)$")
 NAME_SEPARATOR = re.compile(r"\s*,\s*(?:and\s+|&\s*)?|\s+(?:and|&)\s+")
 NOTE = re.compile(r"^(?P<kind>Clarification|Correction)\s*:\s*(?P<rest>.*)$", re.S)
@@ -340,7 +340,7 @@ def _headline(line: str, number: int, repairs: list[Repair]) -> str:
             raise StoryFormatError(
                 f"expected the headline on the first line, found {what}.", line=number
             )
-    stripped = UPDATED_SUFFIX.sub("", headline)
+    stripped = plain_headline(headline)
     if stripped != headline:
         repairs.append(
             Repair(

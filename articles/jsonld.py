@@ -77,7 +77,7 @@ def news_article(story: Story, request: HttpRequest) -> dict[str, Any]:
         data["description"] = story.dek
     if story.lead_image:
         data["image"] = [request.build_absolute_uri(story.lead_image.url)]
-    topics = [topic.name for topic in story.listed_topics]
+    topics = [topic.name for topic in story.topics.all()]
     if topics:
         data["articleSection"] = topics[0]
         data["keywords"] = topics

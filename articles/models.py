@@ -1,10 +1,8 @@
 import hashlib
 from datetime import datetime
-from functools import lru_cache
 from typing import Self
 
 from django.conf import settings
-from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import (
     SearchHeadline,
@@ -14,13 +12,12 @@ from django.contrib.postgres.search import (
     SearchVectorField,
 )
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q, Subquery
-from django.db.models.functions import JSONObject, Lower
-from django.urls import get_resolver, get_script_prefix, get_urlconf, reverse
+from django.db.models import Exists, F, Min, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Lower
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import slugify
-from django.utils.translation import get_language
 
 from articles.rendering import MATCH_END, MATCH_START, plain_headline
 
@@ -31,26 +28,6 @@ def slug_for(text: str, *, fallback: str, max_length: int) -> str:
     slug and a slug is never empty."""
     digest = hashlib.sha1(text.encode()).hexdigest()[:10]
     return (slugify(text) or f"{fallback}-{digest}")[:max_length]
-
-
-def url_context() -> tuple:
-    """What reverse() depends on besides its arguments: the URLconf, script prefix
-    and language in force. Memos of addresses, or of HTML holding them, key on it."""
-    return get_resolver(get_urlconf()), get_script_prefix(), get_language()
-
-
-def address(viewname: str, **kwargs: str | int) -> str:
-    """reverse(), remembered per process. A listing page prints about 60 story and
-    author addresses and each reverse() costs more than the rest of its line
-    (Issue 6); the key holds the URL context in force, so the answer is always what
-    reverse() would give."""
-    return _address(url_context(), viewname, tuple(kwargs.items()))
-
-
-@lru_cache(maxsize=4096)
-def _address(context: tuple, viewname: str, kwargs: tuple) -> str:
-    # `context` only keys the memo: reverse() reads it itself.
-    return reverse(viewname, kwargs=dict(kwargs))
 
 
 class AuthorQuerySet(models.QuerySet):
@@ -82,7 +59,7 @@ class Author(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return address("articles:author-detail", slug=self.slug)
+        return reverse("articles:author-detail", kwargs={"slug": self.slug})
 
 
 class TopicQuerySet(models.QuerySet):
@@ -119,49 +96,7 @@ class Topic(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return address("articles:topic-detail", slug=self.slug)
-
-
-# Issue 6: the ORM spelling of these two (ArraySubquery of JSONObject) cost more
-# CPU to build and compile on every request than PostgreSQL takes to run them; as
-# fixed SQL they cost nothing. Same order as Byline.Meta and Topic.Meta; no
-# reader rule is involved (clarifications, which have one, stay in the ORM). Table
-# names come from the models when the SQL is compiled.
-class BylineRows(models.Func):
-    """A story's bylines with their authors, in byline order, as a JSON array."""
-
-    output_field = models.JSONField()
-
-    def as_sql(self, compiler, connection, **extra_context):
-        bylines = connection.ops.quote_name(Byline._meta.db_table)
-        authors = connection.ops.quote_name(Author._meta.db_table)
-        extra_context["template"] = f"""(
-            SELECT COALESCE(JSONB_AGG(JSONB_BUILD_OBJECT(
-                'id', b.id, 'role', b.role, 'position', b.position,
-                'author_id', a.id, 'author_name', a.name, 'author_slug', a.slug
-            ) ORDER BY b.position, b.id), '[]')
-            FROM {bylines} b JOIN {authors} a ON a.id = b.author_id
-            WHERE b.story_id = %(expressions)s
-        )"""
-        return super().as_sql(compiler, connection, **extra_context)
-
-
-class TopicRows(models.Func):
-    """A story's topics, by name, as a JSON array."""
-
-    output_field = models.JSONField()
-
-    def as_sql(self, compiler, connection, **extra_context):
-        topics = connection.ops.quote_name(Topic._meta.db_table)
-        links = connection.ops.quote_name(Story.topics.through._meta.db_table)
-        extra_context["template"] = f"""(
-            SELECT COALESCE(JSONB_AGG(JSONB_BUILD_OBJECT(
-                'id', t.id, 'name', t.name, 'slug', t.slug
-            ) ORDER BY t.name), '[]')
-            FROM {topics} t JOIN {links} st ON st.topic_id = t.id
-            WHERE st.story_id = %(expressions)s
-        )"""
-        return super().as_sql(compiler, connection, **extra_context)
+        return reverse("articles:topic-detail", kwargs={"slug": self.slug})
 
 
 class StoryQuerySet(models.QuerySet):
@@ -172,28 +107,43 @@ class StoryQuerySet(models.QuerySet):
             published_at__lte=at or timezone.now(),
         )
 
+    def scheduled(self, *, at: datetime | None = None) -> Self:
+        """Stories set to go live after `at`: marked published, embargoed until
+        their publication time."""
+        return self.filter(
+            status=self.model.Status.PUBLISHED,
+            published_at__gt=at or timezone.now(),
+        )
+
     def for_listing(self) -> Self:
         """What a list of stories prints: bylines in order with their authors,
-        topics, updated time, in one query however many stories. Not the body: no
-        list prints it, and it is most of the row."""
-        return self._with_credits().defer("body").with_last_clarified_at()
+        topics and the updated time, in three queries however many stories. Not
+        the body nor the search vector: no list prints them, and they are most of
+        the row."""
+        return (
+            self.defer("body", "search_vector")
+            .prefetch_related(_bylines_with_authors(), "topics")
+            .with_last_clarified_at()
+        )
 
-    def _with_credits(self) -> Self:
-        """Bylines and topics as JSON arrays inside each story's own row (read them
-        through `listed_bylines` and `listed_topics`). Never the search vector: no
-        page prints it, and on a long story it is the largest column of the row."""
-        return self.defer("search_vector").annotate(
-            byline_rows=BylineRows("pk"), topic_rows=TopicRows("pk")
+    def for_detail(self) -> Self:
+        """A story page: the story, its bylines with their authors, its topics and
+        its published clarifications (oldest first), in four queries."""
+        return self.defer("search_vector").prefetch_related(
+            _bylines_with_authors(),
+            "topics",
+            Prefetch(
+                "clarifications",
+                queryset=Clarification.objects.published(),
+                to_attr="published_clarifications",
+            ),
         )
 
     def for_editing(self) -> Self:
-        """The editors' story list: bylines with their authors and topics through
-        the ordinary relations (prefetched), as the admin reads and edits them."""
-        return self.defer("search_vector").prefetch_related(
-            models.Prefetch(
-                "bylines", queryset=Byline.objects.select_related("author")
-            ),
-            "topics",
+        """The editors' story list: bylines with their authors and topics, without
+        the body (the change form loads it)."""
+        return self.defer("body", "search_vector").prefetch_related(
+            _bylines_with_authors(), "topics"
         )
 
     def with_last_clarified_at(self) -> Self:
@@ -232,26 +182,19 @@ class StoryQuerySet(models.QuerySet):
             .order_by("-rank", "-published_at", "-pk")
         )
 
-    def for_detail(self) -> Self:
-        """A story page: the whole story with its bylines, topics and published
-        clarifications (oldest first), all in the story's own row, the notes as a
-        JSON array too. The updated time is read from those notes rather than
-        annotated a second time."""
-        notes = (
-            Clarification.objects.published()
-            .filter(story=OuterRef("pk"))
-            .values(
-                row=JSONObject(
-                    id="pk",
-                    kind="kind",
-                    text="text",
-                    published_at="published_at",
-                    issued_by_id="issued_by_id",
-                    created_at="created_at",
-                )
-            )
-        )
-        return self._with_credits().annotate(clarification_rows=ArraySubquery(notes))
+
+def _bylines_with_authors() -> Prefetch:
+    return Prefetch("bylines", queryset=Byline.objects.select_related("author"))
+
+
+def next_scheduled_change() -> datetime | None:
+    """When the next scheduled story or clarification goes live (None: nothing is
+    scheduled). The page cache asks when the site stamp moves (apps.py)."""
+    moments = [
+        Story.objects.scheduled().aggregate(at=Min("published_at"))["at"],
+        Clarification.objects.scheduled().aggregate(at=Min("published_at"))["at"],
+    ]
+    return min((moment for moment in moments if moment), default=None)
 
 
 class Story(models.Model):
@@ -373,12 +316,14 @@ class Story(models.Model):
 
     def get_absolute_url(self) -> str:
         day = timezone.localdate(self.published_at or self.created_at)
-        return address(
+        return reverse(
             "articles:story-detail",
-            year=day.year,
-            month=day.month,
-            day=day.day,
-            slug=self.slug,
+            kwargs={
+                "year": day.year,
+                "month": day.month,
+                "day": day.day,
+                "slug": self.slug,
+            },
         )
 
     @property
@@ -390,18 +335,31 @@ class Story(models.Model):
         )
 
     @property
+    def is_scheduled(self) -> bool:
+        """Set to go live later: published, with a publication time to come."""
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at > timezone.now()
+        )
+
+    @property
     def plain_headline(self) -> str:
         """The headline for <title>, feeds and JSON-LD: never "(UPDATED)"."""
         return plain_headline(self.headline)
 
     @cached_property
+    def published_clarifications(self) -> list["Clarification"]:
+        """Published notes, oldest first (for_detail() prefetches them)."""
+        return list(self.clarifications.published())
+
+    @cached_property
     def last_clarified_at(self) -> datetime | None:
         """When the newest published clarification appeared (None without one).
-        for_listing() annotates it; for_detail() has the notes themselves."""
+        for_listing() annotates it; otherwise it is read from the notes."""
         notes = self.published_clarifications
         return notes[-1].published_at if notes else None
 
-    # The next two read `last_clarified_at`.
     @property
     def is_updated(self) -> bool:
         """Shown as "(UPDATED)": at least one published clarification."""
@@ -414,67 +372,19 @@ class Story(models.Model):
         moments = [m for m in (self.last_clarified_at, self.published_at) if m]
         return max(moments, default=None)
 
-    @cached_property
-    def published_clarifications(self) -> list["Clarification"]:
-        """Published notes, oldest first, from the `clarification_rows` annotation
-        (for_detail)."""
-        return [
-            Clarification(
-                story=self,
-                **row
-                | {
-                    "published_at": datetime.fromisoformat(row["published_at"]),
-                    "created_at": datetime.fromisoformat(row["created_at"]),
-                },
-            )
-            for row in self.clarification_rows
-        ]
-
-    # The next four read the `byline_rows` and `topic_rows` annotations
-    # (for_listing/for_detail). Authors and topics carry only what pages print
-    # (name and slug); any other field is loaded on first access.
-    @cached_property
-    def listed_bylines(self) -> list["Byline"]:
-        """Bylines in byline order, each with its author."""
-        db = self._state.db
-        bylines = []
-        for row in self.byline_rows:
-            byline = Byline.from_db(
-                db,
-                ("id", "story_id", "author_id", "role", "position"),
-                (row["id"], self.pk, row["author_id"], row["role"], row["position"]),
-            )
-            byline.story = self
-            byline.author = Author.from_db(
-                db,
-                ("id", "name", "slug"),
-                (row["author_id"], row["author_name"], row["author_slug"]),
-            )
-            bylines.append(byline)
-        return bylines
-
-    @cached_property
-    def listed_topics(self) -> list["Topic"]:
-        """The story's topics by name."""
-        db = self._state.db
-        return [
-            Topic.from_db(db, ("id", "name", "slug"), (r["id"], r["name"], r["slug"]))
-            for r in self.topic_rows
-        ]
-
-    @cached_property
+    @property
     def writers(self) -> list["Author"]:
         """The "By A, B and C" line: writers in byline order (everyone, if no one
         is credited as a writer, so a story never goes without a byline)."""
-        bylines = self.listed_bylines
+        bylines = self.bylines.all()
         writers = [b.author for b in bylines if b.role == Byline.Role.WRITER]
         return writers or [b.author for b in bylines]
 
-    @cached_property
+    @property
     def other_credits(self) -> list["Byline"]:
         """Bylines printed after the writers, with their role (photographer…)."""
         writers = set(self.writers)
-        return [b for b in self.listed_bylines if b.author not in writers]
+        return [b for b in self.bylines.all() if b.author not in writers]
 
 
 class Byline(models.Model):
@@ -509,6 +419,16 @@ class ClarificationQuerySet(models.QuerySet):
         """Clarifications readers see: published at or before `at`, oldest first."""
         return self.filter(published_at__lte=at or timezone.now()).order_by(
             "published_at", "pk"
+        )
+
+    def scheduled(self, *, at: datetime | None = None) -> Self:
+        """Dated to appear after `at`."""
+        return self.filter(published_at__gt=at or timezone.now())
+
+    def unpublished(self, *, at: datetime | None = None) -> Self:
+        """Drafts (no date yet) and notes scheduled for later: still editable."""
+        return self.filter(
+            Q(published_at__isnull=True) | Q(published_at__gt=at or timezone.now())
         )
 
     def public(self, *, at: datetime | None = None) -> Self:
@@ -577,3 +497,39 @@ class SlugHistory(models.Model):
 
     def __str__(self) -> str:
         return self.slug
+
+
+class StoryEvent(models.Model):
+    """Something done to a story that readers notice (it went live, was taken down,
+    was clarified, moved address), who did it and when. Written by the services
+    only, never edited."""
+
+    class Action(models.TextChoices):
+        PUBLISHED = "published", "Published"
+        SCHEDULED = "scheduled", "Scheduled"
+        UNPUBLISHED = "unpublished", "Unpublished"
+        CLARIFIED = "clarified", "Clarification or correction published"
+        SLUG_CHANGED = "slug-changed", "Address changed"
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=20, choices=Action)
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    by_name = models.CharField(
+        max_length=150,
+        help_text='The username when it happened, or "import" for the importer.',
+    )
+    detail = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["story", "at"], name="story_event_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} by {self.by_name}"

@@ -1,13 +1,16 @@
-"""The newsroom's verbs on stories. Views, admin actions and commands all call these."""
+"""The newsroom's verbs on stories: every write to a story, its byline, topics,
+clarifications and address goes through one of these, whoever calls (the admin, the
+importer, commands). Each runs in one transaction and moves the page cache's site
+stamp after commit."""
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 
-from articles.caching import bump_site_on_commit
 from articles.importing import ParsedNote, ParsedStory
 from articles.models import (
     Author,
@@ -15,49 +18,208 @@ from articles.models import (
     Clarification,
     SlugHistory,
     Story,
+    StoryEvent,
     Topic,
     slug_for,
 )
+from newsroom.pagecache import bump_site_on_commit
+
+IMPORTER = "import"  # StoryEvent.by_name for changes made by import_story
 
 
 class PublishError(Exception):
-    """The story can't go live yet; the message is shown to the editor."""
+    """The story can't go live (or be scheduled) as asked; the message says why."""
 
 
 class ClarificationError(Exception):
     """The clarification can't be added or changed; the message says why."""
 
 
-@transaction.atomic
-def publish_story(
-    story: Story, *, by: AbstractBaseUser | None, at: datetime | None = None
-) -> Story:
-    """Put a story live at `at` (default now). A future `at` embargoes it.
+@dataclass(frozen=True)
+class Credit:
+    """One name on the byline, in byline order."""
 
-    A story that is already published keeps its original publication time unless
-    `at` is given, so "Publish now" on a live story never changes its dated URL.
-    """
+    author: Author
+    role: str = Byline.Role.WRITER
+
+
+def _record(story: Story, action: str, *, by: AbstractBaseUser | None, detail=""):
+    StoryEvent.objects.create(
+        story=story,
+        action=action,
+        by=by,
+        by_name=by.get_username() if by is not None else IMPORTER,
+        detail=detail[:300],
+    )
+
+
+def _moment(at: datetime) -> str:
+    return formats.date_format(timezone.localtime(at), "DATETIME_FORMAT")
+
+
+# --- Saving -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_story(
+    story: Story,
+    *,
+    by: AbstractBaseUser | None,
+    credits: Sequence[Credit] | None = None,
+    topics: Iterable[Topic] | None = None,
+) -> Story:
+    """Create or update a story: its own fields, and the byline and topics when
+    given (None leaves them as they are). A changed slug keeps the old address
+    answering with a redirect."""
+    old_slug = (
+        Story.objects.filter(pk=story.pk).values_list("slug", flat=True).first()
+        if story.pk
+        else None
+    )
+    story.save()
+    if old_slug is not None and old_slug != story.slug:
+        _keep_old_address(story, old_slug, by=by)
+    if credits is not None:
+        _replace_byline(story, credits)
+    if topics is not None:
+        story.topics.set(topics)
+    bump_site_on_commit()
+    return story
+
+
+@transaction.atomic
+def change_story_slug(
+    story: Story, *, new_slug: str, by: AbstractBaseUser | None
+) -> Story:
+    """Give a story a new address; the old one keeps answering with a redirect."""
+    story.slug = new_slug
+    return save_story(story, by=by)
+
+
+def _keep_old_address(story: Story, old_slug: str, *, by) -> None:
+    SlugHistory.objects.filter(slug=story.slug).delete()  # the story takes it back
+    SlugHistory.objects.get_or_create(slug=old_slug, defaults={"story": story})
+    _record(
+        story,
+        StoryEvent.Action.SLUG_CHANGED,
+        by=by,
+        detail=f"from “{old_slug}” to “{story.slug}”",
+    )
+
+
+def _replace_byline(story: Story, credits: Sequence[Credit]) -> None:
+    """The byline becomes `credits`, numbered 0, 1, 2… in order; an author listed
+    twice is kept once (first place)."""
+    wanted: list[Credit] = []
+    for credit in credits:
+        if all(credit.author.pk != kept.author.pk for kept in wanted):
+            wanted.append(credit)
+    current = list(story.bylines.order_by("position", "pk"))
+    if [(b.author_id, b.role) for b in current] == [
+        (c.author.pk, c.role) for c in wanted
+    ] and [b.position for b in current] == list(range(len(current))):
+        return
+    story.bylines.all().delete()
+    Byline.objects.bulk_create(
+        Byline(story=story, author=credit.author, role=credit.role, position=position)
+        for position, credit in enumerate(wanted)
+    )
+
+
+# --- Publication ------------------------------------------------------------------
+
+
+def _check_publishable(story: Story) -> None:
     if not story.bylines.exists():
         raise PublishError(f"“{story}” needs at least one author before publishing.")
     if not story.body.strip():
         raise PublishError(f"“{story}” has no body text yet.")
-    if at is None and story.status == Story.Status.PUBLISHED and story.published_at:
+
+
+@transaction.atomic
+def publish_story(
+    story: Story, *, by: AbstractBaseUser | None, at: datetime | None = None
+) -> Story:
+    """Put a story live now, or at a past moment `at` (an imported story keeps the
+    date it first ran). A live story is left as it is, so its dated URL never
+    moves; a scheduled one goes live now. For a future time, use schedule_story."""
+    now = timezone.now()
+    if at is not None and at > now:
+        raise PublishError(
+            f"{_moment(at)} is still to come: schedule “{story}” instead."
+        )
+    if story.is_live and at is None:
         return story
+    _check_publishable(story)
     story.status = Story.Status.PUBLISHED
-    story.published_at = at or timezone.now()
+    story.published_at = at or now
     story.published_by = by
     story.save(update_fields=["status", "published_at", "published_by", "updated_at"])
+    _record(story, StoryEvent.Action.PUBLISHED, by=by)
+    bump_site_on_commit()
+    return story
+
+
+@transaction.atomic
+def schedule_story(story: Story, *, at: datetime, by: AbstractBaseUser | None) -> Story:
+    """Set a story to go live at the future moment `at`; until then readers don't
+    see it, and the page cache changes by itself when the moment comes."""
+    if at <= timezone.now():
+        raise PublishError(
+            f"{_moment(at)} has passed: pick a time to come, or publish now."
+        )
+    _check_publishable(story)
+    story.status = Story.Status.PUBLISHED
+    story.published_at = at
+    story.published_by = by
+    story.save(update_fields=["status", "published_at", "published_by", "updated_at"])
+    _record(story, StoryEvent.Action.SCHEDULED, by=by, detail=f"for {_moment(at)}")
     bump_site_on_commit()
     return story
 
 
 @transaction.atomic
 def unpublish_story(story: Story, *, by: AbstractBaseUser | None) -> Story:
-    """Take a story back to draft; its publication time is kept for its URL."""
+    """Take a story (live or scheduled) back to draft; its publication time is kept
+    for its URL."""
+    if story.status != Story.Status.PUBLISHED:
+        return story
     story.status = Story.Status.DRAFT
     story.save(update_fields=["status", "updated_at"])
+    _record(story, StoryEvent.Action.UNPUBLISHED, by=by)
     bump_site_on_commit()
     return story
+
+
+# --- Clarifications ---------------------------------------------------------------
+
+
+def check_clarification(
+    story: Story, *, text: str, kind: str, at: datetime | None
+) -> str:
+    """The note's text, tidied; ClarificationError if it can't be saved as given.
+    Forms call it too, so editors see the message with their text kept."""
+    text = text.strip()
+    if not text:
+        raise ClarificationError("Write what the clarification says.")
+    if kind not in Clarification.Kind.values:
+        raise ClarificationError(f"Unknown kind of note: {kind!r}.")
+    if at and story.published_at and at < story.published_at:
+        raise ClarificationError(
+            "A clarification can't be dated before the story was published "
+            f"({_moment(story.published_at)})."
+        )
+    return text
+
+
+def _note_saved(note: Clarification, *, by: AbstractBaseUser | None) -> None:
+    story = note.story
+    story.save(update_fields=["updated_at"])
+    if note.published_at is not None:
+        label = note.get_kind_display().lower()
+        when = "" if note.is_published else f", to appear {_moment(note.published_at)}"
+        _record(story, StoryEvent.Action.CLARIFIED, by=by, detail=f"{label}{when}")
+    bump_site_on_commit()
 
 
 @transaction.atomic
@@ -68,37 +230,57 @@ def clarify_story(
     by: AbstractBaseUser | None,
     kind: str = Clarification.Kind.CLARIFICATION,
     at: datetime | None = None,
+    draft: bool = False,
 ) -> Clarification:
-    """Append a dated clarification; the story's "updated" time moves with it."""
-    text = text.strip()
-    if not text:
-        raise ClarificationError("Write what the clarification says.")
-    if kind not in Clarification.Kind.values:
-        raise ClarificationError(f"Unknown kind of note: {kind!r}.")
-    clarification = Clarification.objects.create(
-        story=story,
-        kind=kind,
-        text=text,
-        published_at=at or timezone.now(),
-        issued_by=by,
+    """Append a clarification or correction dated `at` (default now; a future time
+    schedules it), or keep it as an undated draft. The story's updated time moves
+    with it; once its date has come it can never be edited or deleted."""
+    at = None if draft else at or timezone.now()
+    text = check_clarification(story, text=text, kind=kind, at=at)
+    note = Clarification.objects.create(
+        story=story, kind=kind, text=text, published_at=at, issued_by=by
     )
-    story.save(update_fields=["updated_at"])
-    bump_site_on_commit()
-    return clarification
+    _note_saved(note, by=by)
+    return note
 
 
 @transaction.atomic
-def change_story_slug(story: Story, *, new_slug: str) -> Story:
-    """Give a story a new address; the old one keeps answering with a redirect."""
-    old_slug = Story.objects.filter(pk=story.pk).values_list("slug", flat=True).get()
-    if new_slug == old_slug:
-        return story
-    SlugHistory.objects.filter(slug=new_slug).delete()  # the story takes it back
-    SlugHistory.objects.get_or_create(slug=old_slug, defaults={"story": story})
-    story.slug = new_slug
-    story.save(update_fields=["slug", "updated_at"])
+def edit_clarification(
+    note: Clarification,
+    *,
+    text: str,
+    kind: str,
+    at: datetime | None,
+    by: AbstractBaseUser | None,
+) -> Clarification:
+    """Change a draft or scheduled note; giving a draft a date publishes it (or
+    schedules it, for a date to come). Published notes are append-only."""
+    if note.pk and Clarification.objects.published().filter(pk=note.pk).exists():
+        raise ClarificationError(
+            "This clarification is published and can't be changed: add a later one."
+        )
+    note.text = check_clarification(note.story, text=text, kind=kind, at=at)
+    note.kind, note.published_at, note.issued_by = kind, at, by
+    note.save()
+    _note_saved(note, by=by)
+    return note
+
+
+@transaction.atomic
+def delete_clarification(note: Clarification, *, by: AbstractBaseUser | None) -> None:
+    """Delete a draft or scheduled note; published ones stay for the record."""
+    if Clarification.objects.published().filter(pk=note.pk).exists():
+        raise ClarificationError(
+            "This clarification is published and can't be deleted: add a later one "
+            "that corrects it."
+        )
+    story = note.story
+    note.delete()
+    story.save(update_fields=["updated_at"])
     bump_site_on_commit()
-    return story
+
+
+# --- Importing --------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -120,11 +302,11 @@ def import_story(
     """Create or update the story a parsed file describes, keyed by its slug.
 
     The slug comes from the headline; a story that used it before a slug change is
-    found too. Bylines and topics become the file's. Clarifications are matched by
+    found too. Byline and topics become the file's. Clarifications are matched by
     kind and text, so importing twice adds none twice; a published clarification
     missing from the file is kept (they are append-only). Without `published_at`
     an existing story keeps its publication time, so its URL doesn't move; a new
-    one is published now. Publishing goes through `publish_story` and its rules.
+    one is published now; a future `published_at` schedules it.
     """
     slug = slug_for(parsed.headline, fallback="story", max_length=200)
     story = (
@@ -132,63 +314,63 @@ def import_story(
         or Story.objects.filter(old_slugs__slug=slug).first()
     )
     created = story is None
-    changed = created
     if created:
-        story = Story.objects.create(
-            headline=parsed.headline, slug=slug, body=parsed.body
-        )
-    elif (story.headline, story.body) != (parsed.headline, parsed.body):
-        story.headline, story.body = parsed.headline, parsed.body
-        story.save(update_fields=["headline", "body", "updated_at"])
-        changed = True
-    changed |= _replace_bylines(story, parsed.authors)
-    changed |= _replace_topics(story, parsed.topics)
-    if draft:
-        if story.status == Story.Status.PUBLISHED:
-            unpublish_story(story, by=by)
-            changed = True
-        if published_at and story.published_at != published_at:
-            story.published_at = published_at
-            story.save(update_fields=["published_at", "updated_at"])
-            changed = True
-    else:
-        at = published_at or story.published_at or timezone.now()
-        if story.status != Story.Status.PUBLISHED or story.published_at != at:
-            publish_story(story, by=by, at=at)
-            changed = True
+        story = Story(slug=slug)
+    changed = created or (story.headline, story.body) != (parsed.headline, parsed.body)
+    story.headline, story.body = parsed.headline, parsed.body
+    # Roles the byline already gives (photographer…) stay with their author.
+    roles = {} if created else {b.author_id: b.role for b in story.bylines.all()}
+    credits = [
+        Credit(author, roles.get(author.pk, Byline.Role.WRITER))
+        for author in _authors(parsed.authors)
+    ]
+    topics = _topics(parsed.topics)
+    if not created:
+        changed |= [b.author_id for b in story.bylines.all()] != [
+            c.author.pk for c in credits
+        ]
+        changed |= {t.pk for t in story.topics.all()} != {t.pk for t in topics}
+    if changed:
+        save_story(story, by=by, credits=credits, topics=topics)
+    changed |= _import_publication(story, by=by, at=published_at, draft=draft)
     notes_changed, notes = _merge_clarifications(story, parsed.notes, by=by)
-    if changed or notes_changed:
-        bump_site_on_commit()
     return ImportedStory(
         story=story, created=created, changed=changed or notes_changed, notes=notes
     )
 
 
-def _replace_bylines(story: Story, names: tuple[str, ...]) -> bool:
+def _import_publication(
+    story: Story, *, by: AbstractBaseUser | None, at: datetime | None, draft: bool
+) -> bool:
+    if draft:
+        changed = story.status == Story.Status.PUBLISHED
+        unpublish_story(story, by=by)
+        if at and story.published_at != at:
+            story.published_at = at
+            save_story(story, by=by)
+            changed = True
+        return changed
+    at = at or story.published_at or timezone.now()
+    if story.status == Story.Status.PUBLISHED and story.published_at == at:
+        return False
+    if at > timezone.now():
+        schedule_story(story, at=at, by=by)
+    else:
+        publish_story(story, by=by, at=at)
+    return True
+
+
+def _authors(names: Iterable[str]) -> list[Author]:
     authors: list[Author] = []
     for name in names:
         slug = slug_for(name, fallback="author", max_length=140)
         author, _ = Author.objects.get_or_create(slug=slug, defaults={"name": name})
         if author not in authors:  # "José Pérez" and "Jose Perez" share a slug
             authors.append(author)
-    current = list(story.bylines.all())
-    if [byline.author_id for byline in current] == [a.pk for a in authors]:
-        return False
-    roles = {byline.author_id: byline.role for byline in current}
-    story.bylines.all().delete()
-    Byline.objects.bulk_create(
-        Byline(
-            story=story,
-            author=author,
-            position=position,
-            role=roles.get(author.pk, Byline.Role.WRITER),
-        )
-        for position, author in enumerate(authors)
-    )
-    return True
+    return authors
 
 
-def _replace_topics(story: Story, names: tuple[str, ...]) -> bool:
+def _topics(names: Iterable[str]) -> list[Topic]:
     topics = []
     for name in names:
         topic = Topic.objects.filter(name__iexact=name).first()
@@ -200,10 +382,7 @@ def _replace_topics(story: Story, names: tuple[str, ...]) -> bool:
                 slug = f"{base}-{n}"
             topic = Topic.objects.create(name=name, slug=slug)
         topics.append(topic)
-    if {t.pk for t in story.topics.all()} == {t.pk for t in topics}:
-        return False
-    story.topics.set(topics)
-    return True
+    return topics
 
 
 def _clarification_time(note: ParsedNote, story: Story) -> datetime | None:
@@ -231,16 +410,12 @@ def _merge_clarifications(
         if same is not None:
             existing.remove(same)
             if not same.is_published and same.published_at != at:
-                same.published_at = at
-                same.issued_by = by
-                same.save(update_fields=["published_at", "issued_by"])
-                story.save(update_fields=["updated_at"])
+                edit_clarification(same, text=same.text, kind=same.kind, at=at, by=by)
                 changed = True
-        elif at is not None:
-            clarify_story(story, text=note.text, kind=note.kind, by=by, at=at)
-            changed = True
         else:
-            Clarification.objects.create(story=story, kind=note.kind, text=note.text)
+            clarify_story(
+                story, text=note.text, kind=note.kind, by=by, at=at, draft=at is None
+            )
             changed = True
     kept = []
     for leftover in existing:
@@ -251,6 +426,6 @@ def _merge_clarifications(
                 "file no longer has (published ones are never deleted)"
             )
         else:
-            leftover.delete()
+            delete_clarification(leftover, by=by)
             changed = True
     return changed, tuple(kept)

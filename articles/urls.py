@@ -2,19 +2,19 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
 from articles import feeds, sitemaps, views
-from articles.caching import public_page
+from newsroom.pagecache import public_page
 
 app_name = "articles"
 
-# Pages every anonymous reader shares are wrapped in public_page (articles/caching.py):
-# page cache, ETag/304, Cache-Control for shared caches. Previews and share links
-# are per-reader (never_cache); search is not cached (one page per query).
+# Pages every anonymous reader shares are wrapped in public_page (the page cache,
+# newsroom/pagecache.py): ETag/304, Cache-Control for shared caches. Previews and
+# share links are per-reader (never_cache); search is not cached (a page per query).
 
 urlpatterns = [
     path("", public_page(views.HomeView.as_view()), name="home"),
     path(
         "articles/<int:year>/<int:month>/<int:day>/<slug:slug>/",
-        public_page(views.story_detail, story_kwarg="slug"),
+        public_page(views.story_detail),
         name="story-detail",
     ),
     path("preview/<int:pk>/", views.story_preview, name="story-preview"),

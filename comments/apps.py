@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 
 
 class CommentsConfig(AppConfig):
@@ -6,4 +7,25 @@ class CommentsConfig(AppConfig):
     verbose_name = "Reader comments"
 
     def ready(self) -> None:
-        from comments import checks  # noqa: F401  (registers the system checks)
+        from comments.captcha import checks  # noqa: F401  (registers the checks)
+        from comments.models import Comment
+
+        # The services move the story's stamp themselves. These catch writes made
+        # outside them (a shell, a script) that readers could see.
+        post_save.connect(_comment_saved, sender=Comment, dispatch_uid="pagecache")
+        post_delete.connect(_comment_deleted, sender=Comment, dispatch_uid="pagecache")
+
+
+def _comment_saved(sender: type, instance, created: bool, **kwargs: object) -> None:
+    from comments.models import Comment
+    from newsroom.pagecache import bump_story_on_commit
+
+    # A new pending comment (every reader's post) changes no public page.
+    if not created or instance.status == Comment.Status.APPROVED:
+        bump_story_on_commit(instance.story_id)
+
+
+def _comment_deleted(sender: type, instance, **kwargs: object) -> None:
+    from newsroom.pagecache import bump_story_on_commit
+
+    bump_story_on_commit(instance.story_id)

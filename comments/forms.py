@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core import signing
 
 from articles.models import Story
-from comments.captcha import AtomicCaptchaField
+from comments.captcha.field import AtomicCaptchaField
 from comments.rules import is_blank, strip_invisible
 
 TOKEN_SALT = "comments.form"

@@ -5,7 +5,6 @@ comment's status or its moderation events.
 """
 
 import logging
-from collections.abc import Iterable
 from datetime import timedelta
 from functools import partial
 
@@ -15,23 +14,22 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Q, QuerySet, Value
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 
-from articles.caching import bump_story
 from articles.models import Author, Story
 from comments import rules
 from comments.models import Comment, ModerationEvent, ModerationWord, accepts_comments
 from comments.throttle import keyed_hash
+from newsroom.pagecache import bump_story_on_commit
 
 log = logging.getLogger(__name__)
 
 SYSTEM = "system"
 STAFF_WORDS = ("staff", "moderator", "admin", "administrator", "newsroom")
 REPEAT_WINDOW = timedelta(hours=1)
-AUTHOR = "author"  # marks byline names among the moderation words (no such action)
 
 
 class CommentsClosed(Exception):
@@ -79,12 +77,7 @@ def submit_comment(
 
 
 def _automatic_decision(story: Story, *, name: str, body: str) -> tuple[str, str, str]:
-    # The word lists and the byline names in one round trip.
-    listed = ModerationWord.objects.order_by().values_list("word", "action")
-    bylines = Author.objects.order_by().annotate(action=Value(AUTHOR))
-    rows = list(listed.union(bylines.values_list("name", "action"), all=True))
-    words = [(word, action) for word, action in rows if action != AUTHOR]
-    authors = [author for author, action in rows if action == AUTHOR]
+    words = list(ModerationWord.objects.values_list("word", "action"))
     banned = rules.word_pattern(
         w for w, a in words if a == ModerationWord.Action.REJECT
     )
@@ -101,7 +94,7 @@ def _automatic_decision(story: Story, *, name: str, body: str) -> tuple[str, str
     if links > rules.MAX_LINKS:
         reason = f"{links} links (more than {rules.MAX_LINKS})"
         return Comment.Status.PENDING, Comment.Rule.LINKS, reason
-    reserved = [settings.SITE_NAME, *authors]
+    reserved = [settings.SITE_NAME, *Author.objects.values_list("name", flat=True)]
     staff = rules.word_pattern([*STAFF_WORDS, settings.SITE_NAME])
     if rules.same_name(name, reserved) or rules.find_word(staff, name):
         return (
@@ -175,17 +168,10 @@ def _moderate(
         )
         for pk, old, _ in changing
     )
-    story_ids = {story_id for _, _, story_id in changing}
-    transaction.on_commit(partial(comments_changed, story_ids), robust=True)
+    # Their pages change on the next request on any worker, once this commits.
+    for story_id in {story_id for _, _, story_id in changing}:
+        bump_story_on_commit(story_id)
     return len(changing)
-
-
-def comments_changed(story_ids: Iterable[int]) -> None:
-    """After commit: the approved comments of these stories changed, so their
-    pages change on the next request on any worker (articles/caching.py)."""
-    log.info("Approved comments changed on stories %s", sorted(story_ids))
-    for story_id in story_ids:
-        bump_story(story_id)
 
 
 def notify_moderators(comment_pk: int) -> None:

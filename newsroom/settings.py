@@ -36,6 +36,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a page-cache hit skips the rest; a stored page keeps all their headers.
+    "newsroom.pagecache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -93,7 +95,7 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # CAPTCHA rows are written on one request and read on the next (image, audio, post):
 # a replica could lag behind, so the captcha app always reads the primary.
-DATABASE_ROUTERS = ["comments.routers.CaptchaOnPrimaryRouter"]
+DATABASE_ROUTERS = ["comments.captcha.router.CaptchaOnPrimaryRouter"]
 
 # --- Cache ----------------------------------------------------------------------
 # Shared by every worker: Redis in production, files under DATA_DIR otherwise
@@ -125,7 +127,7 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 5_000},
         },
     }
-# Anonymous readers' pages (articles/caching.py, docs/performance.md): seconds a
+# Anonymous readers' pages (newsroom/pagecache.py, docs/performance.md): seconds a
 # page stays in the cache above (0: no page cache, no ETag/304); invalidation is by
 # version stamps, so this only bounds time-driven drift (comments closing).
 PAGE_CACHE_SECONDS = env.get_int("NEWSROOM_PAGE_CACHE_SECONDS", 600)
@@ -270,7 +272,7 @@ COMMENTS_MIN_SECONDS_TO_SUBMIT = env.get_int("NEWSROOM_COMMENTS_MIN_SECONDS", 3)
 COMMENTS_IP_RETENTION_DAYS = env.get_int("NEWSROOM_COMMENTS_IP_RETENTION_DAYS", 30)
 
 # django-simple-captcha 0.7 (read once at import by captcha.conf.settings).
-CAPTCHA_CHALLENGE_FUNCT = "comments.captcha.secure_challenge"
+CAPTCHA_CHALLENGE_FUNCT = "comments.captcha.field.secure_challenge"
 CAPTCHA_LENGTH = 6
 CAPTCHA_FONT_SIZE = 36
 CAPTCHA_LETTER_ROTATION = (-20, 20)

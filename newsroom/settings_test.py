@@ -25,6 +25,6 @@ CACHES = {
     for alias in ("default", "pages")
 }
 # Factories write rows without committing (no stamp moves): tests that exercise the
-# page cache turn it on themselves (tests/articles/test_caching.py).
+# page cache turn it on themselves (tests/newsroom/test_pagecache.py).
 PAGE_CACHE_SECONDS = 0
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}

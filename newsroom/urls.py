@@ -13,7 +13,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("comments/", include("comments.urls")),
-    path("captcha/", include("comments.captcha_urls")),
+    path("captcha/", include("comments.captcha.urls")),
     path("", include("articles.urls")),
 ]
 

@@ -1,4 +1,5 @@
-"""WSGI entry point for gunicorn: `gunicorn newsroom.wsgi`."""
+"""WSGI entry point (granian, gunicorn): Django behind the page cache's front door,
+which answers anonymous readers' page-cache hits before Django builds a request."""
 
 import os
 
@@ -7,3 +8,7 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
 
 application = get_wsgi_application()
+
+from newsroom.pagecache import FrontDoor  # noqa: E402  (needs the settings above)
+
+application = FrontDoor(application)

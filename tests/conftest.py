@@ -31,3 +31,17 @@ def test_database_url(django_db_setup, django_db_blocker) -> str:
         user = f"{user}:{urllib.parse.quote(password)}"
     host, port = settings_dict["HOST"] or "127.0.0.1", settings_dict["PORT"] or 5432
     return f"postgres://{user}@{host}:{port}/{settings_dict['NAME']}"
+
+
+@pytest.fixture
+def page_cache(settings):
+    """The page cache on, with empty caches (tests otherwise run with it off:
+    factories write without committing, so no stamp would move)."""
+    from django.core.cache import caches
+
+    settings.PAGE_CACHE_SECONDS = 600
+    for alias in ("default", "pages"):
+        caches[alias].clear()
+    yield
+    for alias in ("default", "pages"):
+        caches[alias].clear()

@@ -1,13 +1,21 @@
-"""Plain functions that build rows for tests: readable, no fixtures files."""
+"""Shared builders for tests: rows, uploads, and the data a reader or an editor
+posts (read from the real form pages, never made up). No fixture files."""
 
 import itertools
+import re
 from collections.abc import Iterable
 from datetime import timedelta
+from html.parser import HTMLParser
+from io import BytesIO
 from typing import Any
 
+from captcha.models import CaptchaStore
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils import timezone
+from PIL import Image
 
 from articles.models import Author, Byline, Clarification, Story, Topic
 
@@ -50,6 +58,17 @@ def make_published_story(**fields: Any) -> Story:
         "published_at": timezone.now() - timedelta(hours=1),
     }
     return make_story(**defaults | fields)
+
+
+def make_rich_story(**fields: Any) -> Story:
+    """A published story with two authors, two topics and a clarification."""
+    story = make_published_story(
+        authors=[make_author(), make_author()],
+        topics=[make_topic(), make_topic()],
+        **fields,
+    )
+    make_clarification(story)
+    return story
 
 
 def make_clarification(story: Story, **fields: Any) -> Clarification:
@@ -98,3 +117,113 @@ def make_approved_comment(story: Story | None = None, **fields: Any):
     from comments.models import Comment
 
     return make_comment(story, **{"status": Comment.Status.APPROVED} | fields)
+
+
+def image_file(fmt: str = "PNG", size=(8, 6), name: str | None = None):
+    """An upload holding a real image."""
+    buffer = BytesIO()
+    Image.new("RGB", size, "teal").save(buffer, format=fmt)
+    extension = {"JPEG": "jpg"}.get(fmt, fmt.lower())
+    return SimpleUploadedFile(name or f"photo.{extension}", buffer.getvalue())
+
+
+# --- What an editor posts -----------------------------------------------------------
+
+
+class _FormFields(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: dict[str, list[str]] = {}
+        self._select: str | None = None
+        self._textarea: str | None = None
+        self._text: list[str] = []
+
+    def _add(self, name: str, value: str) -> None:
+        self.data.setdefault(name, []).append(value)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        name = attrs.get("name")
+        if tag == "input" and name:
+            kind = attrs.get("type", "text")
+            if kind in {"submit", "button", "file", "image", "reset"}:
+                return
+            if kind in {"checkbox", "radio"} and "checked" not in attrs:
+                return
+            self._add(name, attrs.get("value", "on" if kind == "checkbox" else ""))
+        elif tag == "select" and name:
+            self._select = name
+        elif tag == "option" and self._select and "selected" in attrs:
+            self._add(self._select, attrs.get("value", ""))
+        elif tag == "textarea" and name:
+            self._textarea, self._text = name, []
+
+    def handle_data(self, data):
+        if self._textarea:
+            self._text.append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea" and self._textarea:
+            self._add(self._textarea, "".join(self._text).removeprefix("\n"))
+            self._textarea = None
+
+
+def form_data(response) -> dict[str, str | list[str]]:
+    """The fields of the page's forms with their current values (single values as
+    strings, repeated ones as lists), ready to change and post back."""
+    parser = _FormFields()
+    parser.feed(response.content.decode())
+    return {
+        name: values[0] if len(values) == 1 else values
+        for name, values in parser.data.items()
+    }
+
+
+def change_url(story: Story) -> str:
+    return reverse("admin:articles_story_change", args=[story.pk])
+
+
+def post_story_form(client, story: Story, **changes):
+    """Post the story's admin form back as the page shows it, with `changes`."""
+    data = form_data(client.get(change_url(story))) | {"_save": "Save"} | changes
+    return client.post(change_url(story), data)
+
+
+# --- What a reader posts ------------------------------------------------------------
+
+KEY_RE = re.compile(r'name="captcha_0" value="([0-9a-f]{40})"')
+TOKEN_RE = re.compile(r'name="started" value="([^"]+)"')
+
+
+def form_url(story: Story) -> str:
+    return reverse("comments:comment-form", args=[story.pk])
+
+
+def captcha_key(html: str) -> str:
+    match = KEY_RE.search(html)
+    assert match, "no CAPTCHA key in the form"
+    return match.group(1)
+
+
+def solution(key: str) -> str:
+    """The answer, read from the CAPTCHA table (never CAPTCHA_TEST_MODE)."""
+    return CaptchaStore.objects.get(hashkey=key).response
+
+
+def filled_form(client, story: Story, **fields) -> dict:
+    """The comment form's data as a reader would send it, with the CAPTCHA solved
+    honestly."""
+    html = client.get(form_url(story)).content.decode()
+    key = captcha_key(html)
+    data = {
+        "name": "Ada Reader",
+        "email": "ada@example.org",
+        "body": "A thoughtful comment.",
+        "captcha_0": key,
+        "captcha_1": solution(key),
+        "started": TOKEN_RE.search(html).group(1),
+        "website": "",
+    }
+    return data | fields

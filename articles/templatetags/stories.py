@@ -1,23 +1,28 @@
 """Template helpers for the reader site. Presentation only: rules live in QuerySets."""
 
+import hashlib
 import json
-from functools import lru_cache
 from typing import Any
 
 from django import template
+from django.core.cache import caches
 from django.core.serializers.json import DjangoJSONEncoder
-from django.template.loader import get_template
+from django.template.loader import render_to_string
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from articles import rendering
-from articles.models import Story, Topic, address, url_context
+from articles.models import Story, Topic
+from newsroom import pagecache
 
 register = template.Library()
 
 # Like django.utils.html.json_script: inside <script> only these could end the block
 # or start markup; \u escapes keep the JSON identical for parsers.
 _JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+# Rendered bodies are kept in the pages cache under a digest of their text: a body
+# can't be stale, and the cache bounds what is kept.
+BODY_SECONDS = 24 * 60 * 60
 
 
 @register.filter
@@ -32,7 +37,15 @@ def json_ld(data: dict[str, Any]) -> SafeString:
 
 @register.filter
 def markdown_body(text: str) -> SafeString:
-    return rendering.render_body(text)
+    """The body as reader HTML. Rendering a long story's Markdown costs more than
+    the rest of its page, so the result is cached by the text's digest."""
+    digest = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    key = f"articles:body:{digest}"
+    html = caches["pages"].get(key)
+    if html is None:
+        html = rendering.render_body(text)
+        caches["pages"].set(key, str(html), BODY_SECONDS)
+    return mark_safe(html)  # sanitised by render_body
 
 
 @register.filter
@@ -41,10 +54,16 @@ def search_excerpt(text: str) -> SafeString:
 
 
 @register.simple_tag
+def updated_flag(story: Story) -> SafeString:
+    """ " (UPDATED)" after the headline of a story with a published clarification."""
+    if not story.is_updated:
+        return mark_safe("")
+    return format_html(' <span class="updated-flag">{}</span>', rendering.UPDATED_FLAG)
+
+
+@register.simple_tag
 def byline(story: Story) -> SafeString:
-    """The "By A, B and C" line, each writer's name linking to their page. Built
-    here, not in an included template: a listing prints twenty bylines, and an
-    include per story cost more than the rest of its teaser (Issue 6)."""
+    """The "By A, B and C" line, each writer's name linking to their page."""
     links = [
         format_html('<a href="{}">{}</a>', author.get_absolute_url(), author.name)
         for author in story.writers
@@ -54,26 +73,19 @@ def byline(story: Story) -> SafeString:
     return mark_safe("By " + ", ".join(links))  # each link built by format_html
 
 
-@register.simple_tag
-def site_navigation() -> SafeString:
-    """The topics bar: one query per page. The bar is a pure function of the
-    topics' names and slugs, the template and the URL context (all in the key), so
-    each process memoises it, like Markdown bodies (Issue 6)."""
-    topics = tuple(Topic.objects.in_use().values_list("name", "slug"))
-    bar = get_template("articles/_site_navigation.html").template
-    return _navigation(topics, bar, url_context())
+@register.simple_tag(takes_context=True)
+def site_navigation(context: template.Context) -> SafeString:
+    """The topics bar, rendered once per state of the site (site stamp)."""
 
+    def render() -> str:
+        topics = [
+            {"name": topic.name, "url": topic.get_absolute_url()}
+            for topic in Topic.objects.in_use().only("name", "slug")
+        ]
+        return render_to_string("articles/_site_navigation.html", {"topics": topics})
 
-@lru_cache(maxsize=16)
-def _navigation(
-    topics: tuple[tuple[str, str], ...], bar: template.Template, context: tuple
-) -> SafeString:
-    # `context` only keys the memo: address() reads it itself.
-    links = [
-        {"name": name, "url": address("articles:topic-detail", slug=slug)}
-        for name, slug in topics
-    ]
-    return bar.render(template.Context({"topics": links}))
+    request = context.get("request")
+    return pagecache.fragment(request, "navigation", [pagecache.SITE], render)
 
 
 @register.simple_tag(takes_context=True)

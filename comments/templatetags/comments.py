@@ -1,24 +1,21 @@
 """How templates outside this app (the story page) get comments without importing
-the comments app: {% load comments %}{% approved_comments story as thread %}."""
+the comments app: {% load comments %}{% comment_thread story %}."""
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 
 from django import template
 from django.db.models import Count, Min, Window
-from django.utils.dateformat import DateFormat
-from django.utils.html import format_html, linebreaks
-from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import get_current_timezone, template_localtime
-from django.utils.translation import get_language
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
 
 from articles.models import Story
 from comments.models import Comment, accepts_comments
+from newsroom import pagecache
 
 register = template.Library()
 
-PER_PAGE = 50
+PER_PAGE = 50  # comments on the story page, and on each page of comment_list
 
 
 @dataclass(frozen=True)
@@ -38,8 +35,7 @@ class Queue:
     oldest: datetime | None
 
 
-@register.simple_tag
-def approved_comments(story: Story) -> Thread:
+def approved_thread(story: Story) -> Thread:
     """The first 50 approved comments and the total, in one query (a window count).
 
     Only the public columns are fetched: the email never reaches the template.
@@ -57,55 +53,28 @@ def approved_comments(story: Story) -> Thread:
     )
 
 
-# comments/_comment.html for a published comment (pending is shown elsewhere),
-# byte for byte: tests/comments/test_templatetags.py compares the two.
-_ITEM = """<li class="comment" id="comment-{}">
-  <p class="comment-meta"><bdi class="comment-name">{}</bdi>
-    <time datetime="{}">{}</time></p>
-  <div class="comment-body">{}</div>
-</li>
-"""
+@register.simple_tag(takes_context=True)
+def comment_thread(context: template.Context, story: Story) -> SafeString:
+    """The story's comment section, rendered once per state of the story's
+    comments (its stamp) and of the site (its comment policy, its title). The
+    page that shows it is stored under both stamps."""
 
-
-@register.simple_tag
-def comment_items(comments: list[dict]) -> SafeString:
-    """The <li> of each approved comment, as `{% include "comments/_comment.html" %}`
-    renders it, without an include per comment: on a story page's cache miss the 50
-    includes cost more than the rest of the thread."""
-    zone, language = str(get_current_timezone()), get_language()
-    return mark_safe(  # each item built by format_html
-        "".join(
-            _comment_item(
-                c["pk"], c["name"], c["body"], c["submitted_at"], zone, language
-            )
-            for c in comments
+    def render() -> str:
+        thread = approved_thread(story)
+        return render_to_string(
+            "comments/_thread.html", {"story": story, "thread": thread}
         )
-    )
 
-
-@lru_cache(maxsize=4096)
-def _comment_item(
-    pk: int, name: str, body: str, submitted_at: datetime, zone: str, language: str
-) -> SafeString:
-    # A pure function of the row, the time zone and the language (all in the key),
-    # so each process memoises the items it rendered last, like Markdown bodies
-    # (articles/rendering.py): a re-rendered story page reuses its older comments.
-    # What the |date filter does (these formats name no l10n setting).
-    moment = DateFormat(template_localtime(submitted_at))
-    return format_html(
-        _ITEM,
-        pk,
-        name,
-        moment.format("Y-m-d\\TH:i:sO"),
-        moment.format("N j, Y, P"),
-        mark_safe(linebreaks(body, autoescape=True)),
+    scopes = [pagecache.SITE, pagecache.story_scope(story.pk)]
+    return pagecache.fragment(
+        context.get("request"), f"thread:{story.pk}", scopes, render
     )
 
 
 @register.simple_tag
 def moderation_queue() -> Queue:
     """How many comments await a moderator, and since when (admin index)."""
-    summary = Comment.objects.filter(status=Comment.Status.PENDING).aggregate(
+    summary = Comment.objects.awaiting_moderation().aggregate(
         count=Count("pk"), oldest=Min("submitted_at")
     )
     return Queue(**summary)

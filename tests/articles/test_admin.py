@@ -9,14 +9,18 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from articles.models import Clarification, SlugHistory, Story
-from tests.articles.admin_forms import form_data
 from tests.factories import (
+    change_url,
+    form_data,
+    image_file,
     make_author,
     make_clarification,
     make_editor,
     make_published_story,
+    make_rich_story,
     make_story,
     make_topic,
+    post_story_form,
 )
 
 pytestmark = pytest.mark.django_db
@@ -31,27 +35,8 @@ def editor(client):
     return user
 
 
-def change_url(story: Story) -> str:
-    return reverse("admin:articles_story_change", args=[story.pk])
-
-
 def messages_of(response) -> list[str]:
     return [str(message) for message in get_messages(response.wsgi_request)]
-
-
-def post_story_form(client, story: Story, **changes):
-    data = form_data(client.get(change_url(story))) | {"_save": "Save"} | changes
-    return client.post(change_url(story), data)
-
-
-def make_rich_story(**fields) -> Story:
-    story = make_published_story(
-        authors=[make_author(), make_author()],
-        topics=[make_topic(), make_topic()],
-        **fields,
-    )
-    make_clarification(story)
-    return story
 
 
 @pytest.mark.parametrize("stories", [1, 12])
@@ -405,7 +390,6 @@ def test_a_live_story_offers_no_share_link(client, editor):
 
 
 def test_a_lead_image_without_description_is_refused_in_the_admin(client, editor):
-    from tests.articles.test_forms import image_file
 
     story = make_story()
     data = form_data(client.get(change_url(story))) | {

@@ -2,12 +2,10 @@
 
 import struct
 import zlib
-from io import BytesIO
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
 
 from articles.forms import (
     AuthorAdminForm,
@@ -16,14 +14,7 @@ from articles.forms import (
     TopicAdminForm,
 )
 from articles.models import Story
-from tests.factories import make_topic
-
-
-def image_file(fmt: str = "PNG", size=(8, 6), name: str | None = None):
-    buffer = BytesIO()
-    Image.new("RGB", size, "teal").save(buffer, format=fmt)
-    extension = {"JPEG": "jpg"}.get(fmt, fmt.lower())
-    return SimpleUploadedFile(name or f"photo.{extension}", buffer.getvalue())
+from tests.factories import image_file, make_topic
 
 
 def png_claiming(width: int, height: int) -> SimpleUploadedFile:

@@ -263,7 +263,7 @@ def test_unicode_headlines_get_a_stable_slug_and_reimport_finds_them(tmp_path):
 def test_a_story_whose_slug_was_changed_is_still_found(tmp_path):
     run(SEED)
     story = Story.objects.get()
-    change_story_slug(story, new_slug="us-japan-defense")
+    change_story_slug(story, new_slug="us-japan-defense", by=None)
     run(SEED)
 
     assert Story.objects.get().slug == "us-japan-defense"

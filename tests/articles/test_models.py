@@ -6,7 +6,15 @@ import pytest
 from django.urls import set_script_prefix
 from django.utils import timezone
 
-from articles.models import Author, Byline, Clarification, Story, Topic, slug_for
+from articles.models import (
+    Author,
+    Byline,
+    Clarification,
+    Story,
+    Topic,
+    next_scheduled_change,
+    slug_for,
+)
 from tests.factories import (
     make_author,
     make_clarification,
@@ -113,7 +121,7 @@ def test_a_story_without_a_writer_credits_everyone_on_its_byline():
     assert loaded.other_credits == []
 
 
-def test_for_listing_loads_bylines_and_topics_in_the_story_row(
+def test_for_listing_loads_bylines_and_topics_in_three_queries_for_any_number(
     django_assert_num_queries,
 ):
     ann, bo = make_author(name="Ann", slug="ann"), make_author(name="Bo", slug="bo")
@@ -123,21 +131,23 @@ def test_for_listing_loads_bylines_and_topics_in_the_story_row(
     Byline.objects.create(
         story=story, author=ann, position=1, role=Byline.Role.PHOTOGRAPHER
     )
+    make_published_story(topics=[make_topic()])
 
-    with django_assert_num_queries(1):
-        loaded = Story.objects.for_listing().get(pk=story.pk)
+    with django_assert_num_queries(3):
+        loaded = {s.pk: s for s in Story.objects.for_listing()}[story.pk]
         bylines = [
             (b.author.name, b.author.get_absolute_url(), b.get_role_display())
-            for b in loaded.listed_bylines
+            for b in loaded.bylines.all()
         ]
-        topics = [(t.name, t.get_absolute_url()) for t in loaded.listed_topics]
+        topics = [t.name for t in loaded.topics.all()]
+        flags = (loaded.is_updated, [w.name for w in loaded.writers])
 
     assert bylines == [
         ("Bo", "/authors/bo/", "Writer"),
         ("Ann", "/authors/ann/", "Photographer"),
     ]
-    assert [t for t, _url in topics] == ["Arts", "Zoos"]
-    assert topics[0][1] == Topic.objects.get(name="Arts").get_absolute_url()
+    assert topics == ["Arts", "Zoos"]
+    assert flags == (False, ["Bo"])
 
 
 def test_a_story_without_bylines_or_topics_lists_none():
@@ -146,9 +156,68 @@ def test_a_story_without_bylines_or_topics_lists_none():
 
     loaded = Story.objects.for_listing().get(pk=story.pk)
 
-    assert loaded.listed_bylines == []
-    assert loaded.listed_topics == []
+    assert list(loaded.bylines.all()) == []
+    assert list(loaded.topics.all()) == []
     assert loaded.writers == []
+
+
+@pytest.mark.parametrize(
+    "load",
+    [
+        lambda pk: Story.objects.get(pk=pk),
+        lambda pk: Story.objects.published().get(pk=pk),
+        lambda pk: Story.objects.only("pk", "published_at").get(pk=pk),
+        lambda pk: Story.objects.for_listing().get(pk=pk),
+        lambda pk: Story.objects.for_detail().get(pk=pk),
+        lambda pk: Story.objects.for_editing().get(pk=pk),
+    ],
+    ids=["get", "published", "only", "for_listing", "for_detail", "for_editing"],
+)
+def test_every_property_works_however_the_story_was_loaded(load):
+    writer, photographer = make_author(name="Wu"), make_author(name="Pat")
+    story = make_published_story(authors=[writer], topics=[make_topic(name="Ports")])
+    Byline.objects.create(
+        story=story, author=photographer, position=1, role=Byline.Role.PHOTOGRAPHER
+    )
+    note = make_clarification(story, published_at=timezone.now() - timedelta(hours=1))
+
+    loaded = load(story.pk)
+
+    assert loaded.is_updated
+    assert loaded.last_clarified_at == note.published_at
+    assert loaded.modified_at == note.published_at
+    assert loaded.published_clarifications == [note]
+    assert loaded.writers == [writer]
+    assert [credit.author for credit in loaded.other_credits] == [photographer]
+    assert [topic.name for topic in loaded.topics.all()] == ["Ports"]
+    assert loaded.is_live and not loaded.is_scheduled
+    assert loaded.get_absolute_url() == story.get_absolute_url()
+
+
+def test_a_scheduled_story_is_neither_live_nor_published():
+    story = make_published_story(published_at=timezone.now() + timedelta(hours=1))
+
+    assert story.is_scheduled and not story.is_live
+    assert list(Story.objects.scheduled()) == [story]
+    assert not Story.objects.published().exists()
+
+
+def test_the_next_scheduled_change_is_the_soonest_story_or_note_to_go_live():
+    now = timezone.now()
+    story = make_published_story()
+    make_published_story(published_at=now + timedelta(hours=3))
+    soon = make_clarification(story, published_at=now + timedelta(hours=1))
+    make_clarification(story, published_at=None)
+
+    assert next_scheduled_change() == soon.published_at
+    soon.delete()
+    assert next_scheduled_change() == now + timedelta(hours=3)
+
+
+def test_nothing_scheduled_means_no_next_change():
+    make_published_story()
+
+    assert next_scheduled_change() is None
 
 
 def test_addresses_follow_the_script_prefix():
@@ -211,11 +280,23 @@ def test_search_never_finds_drafts():
     assert not Story.objects.published().search("osprey").exists()
 
 
-@pytest.mark.parametrize("terms", ['"unclosed', "-", "OR OR", "a & b | !c", "the"])
-def test_search_accepts_any_typed_syntax(terms):
-    make_published_story(headline="The guidelines")
+@pytest.mark.parametrize(
+    ("terms", "finds"),
+    [
+        ('"guidelines', True),  # an unclosed quote
+        ("-", False),
+        ("OR OR", False),
+        ("guidelines & b | !c", False),
+        ("the", False),  # a stop word alone matches nothing
+        ("guideline -budget", True),
+    ],
+)
+def test_search_accepts_any_typed_syntax(terms, finds):
+    story = make_published_story(headline="The guidelines")
 
-    list(Story.objects.published().search(terms))  # no database error
+    found = list(Story.objects.published().search(terms))  # no database error
+
+    assert found == ([story] if finds else [])
 
 
 def test_public_clarifications_skip_drafts_and_hidden_stories_newest_first():

@@ -23,7 +23,7 @@ HEADLINE = "New Era of U.S.-Japan Defense Cooperation Sparks Debate"
 CLARIFICATION = "An earlier version of this story stated that Japan will now export"
 WRONG_CAPTCHA = "Please enter the text displayed in the image."
 THANKS = "Thanks — your comment is awaiting moderation."
-# Letters the challenge never uses (comments.captcha.ALPHABET): surely wrong.
+# Letters the challenge never uses (comments.captcha.field.ALPHABET): surely wrong.
 WRONG_ANSWER = "zzzzzz"
 
 KEY = 'input[name="captcha_0"]'

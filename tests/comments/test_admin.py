@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from comments.models import Comment, ModerationEvent
-from tests.comments.helpers import filled_form, form_url
 from tests.factories import (
+    filled_form,
+    form_url,
     make_comment,
     make_editor,
     make_moderator,

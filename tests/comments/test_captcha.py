@@ -21,17 +21,17 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from comments.captcha import AtomicCaptchaField, secure_challenge
-from comments.checks import spoken_captcha_available
+from comments.captcha.checks import spoken_captcha_available
+from comments.captcha.field import AtomicCaptchaField, secure_challenge
 from comments.models import Comment
-from tests.comments.helpers import (
+from tests.factories import (
     TOKEN_RE,
     captcha_key,
     filled_form,
     form_url,
+    make_published_story,
     solution,
 )
-from tests.factories import make_published_story
 
 FLITE = shutil.which("flite")
 

@@ -15,6 +15,7 @@ from comments.services import (
     CommentsClosed,
     approve_comments,
     mark_comments_as_spam,
+    notify_moderators,
     reject_comments,
     submit_comment,
 )
@@ -177,12 +178,13 @@ def test_the_mail_is_not_sent_before_the_transaction_commits(
 ):
     make_moderator(email="mod@newsroom.example")
     ModerationWord.objects.create(word="lawsuit")
+    story = make_published_story()
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        submit(body="lawsuit")
+        submit(story, body="lawsuit")
 
     assert mail.outbox == []
-    assert len(callbacks) == 1
+    assert [callback.func for callback in callbacks] == [notify_moderators]
 
 
 @pytest.mark.parametrize(
@@ -225,7 +227,8 @@ def test_approving_changes_status_and_writes_one_event_per_comment(
     django_capture_on_commit_callbacks,
 ):
     moderator = make_moderator()
-    comments = [make_comment() for _ in range(3)]
+    story = make_published_story()
+    comments = [make_comment(story) for _ in range(3)]
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         changed = approve_comments(Comment.objects.all(), by=moderator)
@@ -240,7 +243,7 @@ def test_approving_changes_status_and_writes_one_event_per_comment(
     assert set(events.values_list("actor_name", "from_status")) == {
         (moderator.username, "pending")
     }
-    assert len(callbacks) == 1  # the page-purge hook, after commit
+    assert len(callbacks) == 1  # the story's stamp moves once, after commit
 
 
 def test_approve_reject_approve_leaves_three_events():

@@ -23,12 +23,15 @@ from articles.models import Story
 from comments.forms import TOKEN_SALT
 from comments.models import Comment, ModerationEvent
 from comments.throttle import client_ip
-from tests.comments.helpers import captcha_key, filled_form, form_url, solution
 from tests.factories import (
+    captcha_key,
+    filled_form,
+    form_url,
     make_approved_comment,
     make_comment,
     make_published_story,
     make_story,
+    solution,
 )
 
 pytestmark = pytest.mark.django_db
@@ -68,10 +71,10 @@ def test_a_reader_posts_a_comment_that_waits_for_moderation(client):
 
 
 # A post's statements (transaction control aside): the story, the CAPTCHA's
-# DELETE … RETURNING, the word lists with the byline names, the repeat check, the
+# DELETE … RETURNING, the word lists, the byline names, the repeat check, the
 # comment and its audit row. No session: the reader's pending ids ride in a signed
 # cookie.
-POST_STATEMENTS = 6
+POST_STATEMENTS = 7
 
 
 def test_a_comment_post_runs_a_fixed_number_of_statements(client):

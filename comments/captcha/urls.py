@@ -1,11 +1,11 @@
-"""django-simple-captcha's URL names, served by our views (comments/views.py).
+"""django-simple-captcha's URL names, served by our views (views.py).
 
 Not namespaced: the library reverses these names itself (refresh JSON, widget).
 """
 
 from django.urls import path, re_path
 
-from comments import views
+from comments.captcha import views
 
 urlpatterns = [
     re_path(
