@@ -1,10 +1,15 @@
 """The editors' admin: stories with ordered bylines and append-only clarifications."""
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, Model, OuterRef, QuerySet
+from django.forms import BaseFormSet, ModelForm
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
@@ -36,7 +41,7 @@ def _stories(count: int) -> str:
     return f"{count} {'story' if count == 1 else 'stories'}"
 
 
-def _save_note(note: Clarification, *, by) -> None:
+def _save_note(note: Clarification, *, by: AbstractBaseUser) -> None:
     """Save a clarification an editor wrote, new or a draft, through the services
     (the form's instance becomes the saved row, so the admin logs and links it)."""
     fields = {"text": note.text, "kind": note.kind, "by": by}
@@ -49,7 +54,7 @@ def _save_note(note: Clarification, *, by) -> None:
     note.__dict__.update(saved.__dict__)
 
 
-def _credits(formset) -> list[Credit]:
+def _credits(formset: BaseFormSet) -> list[Credit]:
     """The byline an editor set in the inline, in the order of its position
     numbers (ties keep the order of the rows)."""
     rows = [
@@ -66,10 +71,12 @@ class HasClarificationFilter(admin.SimpleListFilter):
     title = "clarification"
     parameter_name = "clarified"
 
-    def lookups(self, request, model_admin):
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin
+    ) -> list[tuple[str, str]]:
         return [("yes", "Has a published one"), ("no", "Has none")]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         published = Clarification.objects.published().filter(story=OuterRef("pk"))
         if self.value() == "yes":
             return queryset.filter(Exists(published))
@@ -95,16 +102,22 @@ class PublishedClarificationInline(admin.TabularInline):
     fields = ["kind", "text", "published_at", "issued_by"]
     readonly_fields = fields
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).published().select_related("issued_by")
 
-    def has_add_permission(self, request, obj=None) -> bool:
+    def has_add_permission(
+        self, request: HttpRequest, obj: Model | None = None
+    ) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(
+        self, request: HttpRequest, obj: Model | None = None
+    ) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(
+        self, request: HttpRequest, obj: Model | None = None
+    ) -> bool:
         return False
 
 
@@ -118,7 +131,7 @@ class ClarificationInline(admin.StackedInline):
     form = ClarificationAdminForm
     fields = ["kind", "text", "published_at"]
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).unpublished()
 
 
@@ -170,20 +183,30 @@ class StoryAdmin(admin.ModelAdmin):
     inlines = [BylineInline, PublishedClarificationInline, ClarificationInline]
     actions = ["publish_now", "unpublish"]
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).for_editing()
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Model | None = None
+    ) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))
         if not self.has_publish_permission(request):
             fields.append("published_at")
         return fields
 
-    def save_model(self, request, obj, form, change) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Model, form: ModelForm, change: bool
+    ) -> None:
         """Nothing yet: the story is saved with its byline and topics in one call
         to the story service, in save_related, once the inlines are known valid."""
 
-    def save_related(self, request, form, formsets, change) -> None:
+    def save_related(
+        self,
+        request: HttpRequest,
+        form: ModelForm,
+        formsets: list[BaseFormSet],
+        change: bool,
+    ) -> None:
         story = form.instance
         credits = None
         for formset in formsets:
@@ -203,13 +226,21 @@ class StoryAdmin(admin.ModelAdmin):
                 for note in formset.deleted_objects:
                     delete_clarification(note, by=request.user)
 
-    def changelist_view(self, request, extra_context=None):
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         action = request.POST.get("action") if request.method == "POST" else None
         if action and action not in self.get_actions(request):
             raise PermissionDenied  # e.g. a moderator posting "publish_now"
         return super().changelist_view(request, extra_context)
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         story = self.get_object(request, object_id)
         if story is not None and not story.is_live:
             preview = reverse("articles:story-preview", kwargs={"pk": story.pk})
@@ -240,7 +271,7 @@ class StoryAdmin(admin.ModelAdmin):
         return format_html('<a href="{}">Preview</a>', preview)
 
     @admin.action(description="Publish now", permissions=["publish"], location=BOTH)
-    def publish_now(self, request, queryset) -> None:
+    def publish_now(self, request: HttpRequest, queryset: QuerySet) -> None:
         published = 0
         for story in queryset:
             if story.is_live:
@@ -258,13 +289,13 @@ class StoryAdmin(admin.ModelAdmin):
     @admin.action(
         description="Unpublish (back to draft)", permissions=["publish"], location=BOTH
     )
-    def unpublish(self, request, queryset) -> None:
+    def unpublish(self, request: HttpRequest, queryset: QuerySet) -> None:
         stories = list(queryset.filter(status=Story.Status.PUBLISHED))
         for story in stories:
             unpublish_story(story, by=request.user)
         self.message_user(request, f"Unpublished {_stories(len(stories))}.")
 
-    def has_publish_permission(self, request) -> bool:
+    def has_publish_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("articles.publish_story")
 
 
@@ -280,7 +311,9 @@ class ClarificationAdmin(admin.ModelAdmin):
     readonly_fields = ["issued_by"]
     actions = None  # bulk delete would reach published ones; drafts go one by one
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Model | None = None
+    ) -> list[str]:
         if obj is not None and obj.is_published:
             return self.fields
         return self.readonly_fields
@@ -289,18 +322,24 @@ class ClarificationAdmin(admin.ModelAdmin):
     def excerpt(self, clarification: Clarification) -> str:
         return Truncator(clarification.text).chars(80)
 
-    def save_model(self, request, obj, form, change) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Model, form: ModelForm, change: bool
+    ) -> None:
         _save_note(obj, by=request.user)
 
-    def delete_model(self, request, obj) -> None:
+    def delete_model(self, request: HttpRequest, obj: Model) -> None:
         delete_clarification(obj, by=request.user)
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(
+        self, request: HttpRequest, obj: Model | None = None
+    ) -> bool:
         if obj is not None and obj.is_published:
             return False  # append-only: add a later clarification instead
         return super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(
+        self, request: HttpRequest, obj: Model | None = None
+    ) -> bool:
         if obj is not None and obj.is_published:
             return False
         return super().has_delete_permission(request, obj)

@@ -10,12 +10,14 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
+from django.utils.xmlutils import SimplerXMLGenerator
 
 from articles.models import Author, Clarification, Story, Topic
 
@@ -29,7 +31,9 @@ class MultiAuthorRssFeed(Rss201rev2Feed):
     def rss_attributes(self) -> dict[str, str]:
         return super().rss_attributes() | {"xmlns:dc": DUBLIN_CORE}
 
-    def add_item_elements(self, handler, item) -> None:
+    def add_item_elements(
+        self, handler: SimplerXMLGenerator, item: dict[str, Any]
+    ) -> None:
         super().add_item_elements(handler, item)
         for name, _url in item.get("authors", ()):
             handler.addQuickElement("dc:creator", name)
@@ -38,7 +42,9 @@ class MultiAuthorRssFeed(Rss201rev2Feed):
 class MultiAuthorAtomFeed(Atom1Feed):
     """Atom with one <author> (name and page) per author."""
 
-    def add_item_elements(self, handler, item) -> None:
+    def add_item_elements(
+        self, handler: SimplerXMLGenerator, item: dict[str, Any]
+    ) -> None:
         super().add_item_elements(handler, item)
         for name, url in item.get("authors", ()):
             handler.startElement("author", {})
@@ -81,10 +87,10 @@ class LatestStoriesFeed(NewsroomFeed):
 
     subtitle = description
 
-    def stories(self, obj: Any):
+    def stories(self, obj: Any) -> QuerySet[Story]:
         return Story.objects.published()
 
-    def items(self, obj: Any):
+    def items(self, obj: Any) -> QuerySet[Story]:
         return self.stories(obj).for_detail()[:FEED_LENGTH]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -138,7 +144,7 @@ class TopicStoriesFeed(LatestStoriesFeed):
 
     subtitle = description
 
-    def stories(self, topic: Topic):
+    def stories(self, topic: Topic) -> QuerySet[Story]:
         return Story.objects.published().filter(topics=topic)
 
 
@@ -161,7 +167,7 @@ class AuthorStoriesFeed(LatestStoriesFeed):
 
     subtitle = description
 
-    def stories(self, author: Author):
+    def stories(self, author: Author) -> QuerySet[Story]:
         return Story.objects.published().filter(bylines__author=author)
 
 
@@ -181,7 +187,7 @@ class ClarificationsFeed(NewsroomFeed):
 
     subtitle = description
 
-    def items(self):
+    def items(self) -> QuerySet[Clarification]:
         return Clarification.objects.public()[:FEED_LENGTH]
 
     def item_title(self, note: Clarification) -> str:

@@ -2,6 +2,7 @@
 names unique whatever their case."""
 
 import warnings
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -78,7 +79,7 @@ def _megabytes(size: int) -> str:
 class ImageUploadField(forms.ImageField):
     """Django's ImageField, with our checks first so editors get our messages."""
 
-    def to_python(self, data):
+    def to_python(self, data: Any) -> Any:
         if isinstance(data, UploadedFile):
             validate_image(data)
         with warnings.catch_warnings():
@@ -105,7 +106,7 @@ class StoryAdminForm(forms.ModelForm):
         ]
         field_classes = {"lead_image": ImageUploadField}
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         cleaned_data = super().clean()
         if (
             cleaned_data.get("lead_image")
@@ -138,7 +139,7 @@ class ClarificationAdminForm(forms.ModelForm):
         model = Clarification
         fields = ["story", "kind", "text", "published_at"]
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         cleaned_data = super().clean()
         # In the story's inline, "story" is the story being saved, with the
         # publication time typed in the same form.

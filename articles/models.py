@@ -1,6 +1,6 @@
 import hashlib
 from datetime import datetime
-from typing import Self
+from typing import Any, Self
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
@@ -53,7 +53,7 @@ class Author(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self.slug:
             self.slug = slug_for(self.name, fallback="author", max_length=140)
         super().save(*args, **kwargs)
@@ -90,7 +90,7 @@ class Topic(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self.slug:
             self.slug = slug_for(self.name, fallback="topic", max_length=100)
         super().save(*args, **kwargs)
@@ -309,7 +309,7 @@ class Story(models.Model):
     def __str__(self) -> str:
         return self.headline
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self.slug:
             self.slug = slug_for(self.headline, fallback="story", max_length=200)
         super().save(*args, **kwargs)

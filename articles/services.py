@@ -43,7 +43,9 @@ class Credit:
     role: str = Byline.Role.WRITER
 
 
-def _record(story: Story, action: str, *, by: AbstractBaseUser | None, detail=""):
+def _record(
+    story: Story, action: str, *, by: AbstractBaseUser | None, detail: str = ""
+) -> None:
     StoryEvent.objects.create(
         story=story,
         action=action,
@@ -96,7 +98,9 @@ def change_story_slug(
     return save_story(story, by=by)
 
 
-def _keep_old_address(story: Story, old_slug: str, *, by) -> None:
+def _keep_old_address(
+    story: Story, old_slug: str, *, by: AbstractBaseUser | None
+) -> None:
     SlugHistory.objects.filter(slug=story.slug).delete()  # the story takes it back
     SlugHistory.objects.get_or_create(slug=old_slug, defaults={"story": story})
     _record(

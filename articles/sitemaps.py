@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -17,7 +18,7 @@ NEWS_LIMIT = 1000
 
 
 class StorySitemap(Sitemap):
-    def items(self):
+    def items(self) -> QuerySet[Story]:
         return (
             Story.objects.published()
             .with_last_clarified_at()
@@ -31,12 +32,12 @@ class StorySitemap(Sitemap):
 
 
 class TopicSitemap(Sitemap):
-    def items(self):
+    def items(self) -> QuerySet[Topic]:
         return Topic.objects.in_use().only("slug")
 
 
 class AuthorSitemap(Sitemap):
-    def items(self):
+    def items(self) -> QuerySet[Author]:
         return Author.objects.bylined().only("slug")
 
 

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
@@ -26,7 +27,7 @@ class HomeView(ListView):
     context_object_name = "stories"
     paginate_by = PAGE_SIZE
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Story]:
         return Story.objects.published().for_listing()
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -78,7 +79,7 @@ class TopicView(ListView):
     paginate_by = PAGE_SIZE
     paginator_class = ArchivePaginator
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Story]:
         self.topic = get_object_or_404(Topic, slug=self.kwargs["slug"])
         return Story.objects.published().filter(topics=self.topic).for_listing()
 
@@ -92,7 +93,7 @@ class AuthorView(ListView):
     paginate_by = PAGE_SIZE
     paginator_class = ArchivePaginator
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Story]:
         self.author = get_object_or_404(Author, slug=self.kwargs["slug"])
         return (
             Story.objects.published().filter(bylines__author=self.author).for_listing()
@@ -107,7 +108,7 @@ class ClarificationListView(ListView):
     context_object_name = "notes"
     paginate_by = 30
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Clarification]:
         return Clarification.objects.public()
 
 
@@ -116,7 +117,7 @@ class SearchView(ListView):
     context_object_name = "stories"
     paginate_by = PAGE_SIZE
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Story]:
         raw = _CONTROL_CHARACTERS.sub(" ", self.request.GET.get("q", "")).strip()
         self.shortened = len(raw) > SEARCH_MAX_LENGTH
         self.terms = raw[:SEARCH_MAX_LENGTH]

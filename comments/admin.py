@@ -1,5 +1,10 @@
+from collections.abc import Iterator
+from typing import Any
+
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.contrib.admin.views.main import ChangeList
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.timesince import timesince
@@ -18,13 +23,15 @@ class StatusFilter(admin.SimpleListFilter):
     parameter_name = "status"
     ALL = "all"
 
-    def lookups(self, request, model_admin):
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin
+    ) -> list[tuple[str, str]]:
         return [*Comment.Status.choices, (self.ALL, "All")]
 
-    def value(self):
+    def value(self) -> str:
         return super().value() or Comment.Status.PENDING
 
-    def choices(self, changelist):
+    def choices(self, changelist: ChangeList) -> Iterator[dict[str, Any]]:
         for lookup, title in self.lookup_choices:
             yield {
                 "selected": self.value() == lookup,
@@ -34,7 +41,7 @@ class StatusFilter(admin.SimpleListFilter):
                 "display": title,
             }
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         if self.value() == self.ALL:
             return queryset
         return queryset.filter(status=self.value())
@@ -47,10 +54,14 @@ class ModerationEventInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
-    def has_add_permission(self, request, obj=None) -> bool:
+    def has_add_permission(
+        self, request: HttpRequest, obj: Model | None = None
+    ) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(
+        self, request: HttpRequest, obj: Model | None = None
+    ) -> bool:
         return False
 
 
@@ -81,20 +92,22 @@ class CommentAdmin(admin.ModelAdmin):
     # on it. Editors read comments without learning who wrote them from where.
     personal_fields = ["email", "ip_address", "ip_hash"]
 
-    def get_fields(self, request, obj=None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Model | None = None) -> list[str]:
         if self.has_moderate_permission(request):
             return [*self.fields[:2], *self.personal_fields, *self.fields[2:]]
         return self.fields
 
-    def get_readonly_fields(self, request, obj=None) -> list[str]:
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Model | None = None
+    ) -> list[str]:
         return self.get_fields(request, obj)
 
-    def get_search_fields(self, request) -> list[str]:
+    def get_search_fields(self, request: HttpRequest) -> list[str]:
         if self.has_moderate_permission(request):
             return [*self.search_fields, "email"]
         return self.search_fields
 
-    def lookup_allowed(self, lookup, value, request) -> bool:
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
         # The admin otherwise accepts any local field in the query string
         # (?email__startswith=a), which would let an editor probe addresses.
         field = lookup.split("__", 1)[0]
@@ -111,29 +124,37 @@ class CommentAdmin(admin.ModelAdmin):
         return timesince(comment.submitted_at, timezone.now())
 
     @admin.action(description="Approve selected comments", permissions=["moderate"])
-    def approve_selected(self, request, queryset: QuerySet[Comment]) -> None:
+    def approve_selected(
+        self, request: HttpRequest, queryset: QuerySet[Comment]
+    ) -> None:
         changed = approve_comments(queryset, by=request.user)
         self.message_user(request, f"Approved {changed} comment(s).")
 
     @admin.action(description="Reject selected comments", permissions=["moderate"])
-    def reject_selected(self, request, queryset: QuerySet[Comment]) -> None:
+    def reject_selected(
+        self, request: HttpRequest, queryset: QuerySet[Comment]
+    ) -> None:
         changed = reject_comments(queryset, by=request.user)
         self.message_user(request, f"Rejected {changed} comment(s).")
 
     @admin.action(
         description="Mark selected comments as spam", permissions=["moderate"]
     )
-    def mark_selected_as_spam(self, request, queryset: QuerySet[Comment]) -> None:
+    def mark_selected_as_spam(
+        self, request: HttpRequest, queryset: QuerySet[Comment]
+    ) -> None:
         changed = mark_comments_as_spam(queryset, by=request.user)
         self.message_user(request, f"Marked {changed} comment(s) as spam.")
 
-    def has_moderate_permission(self, request) -> bool:
+    def has_moderate_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("comments.moderate_comment")
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # comments come from readers
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(
+        self, request: HttpRequest, obj: Model | None = None
+    ) -> bool:
         return False  # reject or mark as spam instead: the record stays
 
 
@@ -146,13 +167,17 @@ class ModerationEventAdmin(admin.ModelAdmin):
     list_select_related = ["comment__story"]
     search_fields = ["actor_name", "reason"]
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(
+        self, request: HttpRequest, obj: Model | None = None
+    ) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(
+        self, request: HttpRequest, obj: Model | None = None
+    ) -> bool:
         return False
 
 

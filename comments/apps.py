@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
 
 
@@ -16,7 +17,9 @@ class CommentsConfig(AppConfig):
         post_delete.connect(_comment_deleted, sender=Comment, dispatch_uid="pagecache")
 
 
-def _comment_saved(sender: type, instance, created: bool, **kwargs: object) -> None:
+def _comment_saved(
+    sender: type, instance: Model, created: bool, **kwargs: object
+) -> None:
     from comments.models import Comment
     from newsroom.pagecache import bump_story_on_commit
 
@@ -25,7 +28,7 @@ def _comment_saved(sender: type, instance, created: bool, **kwargs: object) -> N
         bump_story_on_commit(instance.story_id)
 
 
-def _comment_deleted(sender: type, instance, **kwargs: object) -> None:
+def _comment_deleted(sender: type, instance: Model, **kwargs: object) -> None:
     from newsroom.pagecache import bump_story_on_commit
 
     bump_story_on_commit(instance.story_id)

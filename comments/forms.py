@@ -1,5 +1,6 @@
 import time
 import unicodedata
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -42,7 +43,7 @@ class CommentForm(forms.Form):
     )
     started = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, story: Story, **kwargs):
+    def __init__(self, *args: Any, story: Story, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.story = story
         self.fields["started"].initial = form_token(story)
@@ -90,7 +91,7 @@ class CommentForm(forms.Form):
                 raise forms.ValidationError("Too many accent marks on one letter.")
         return body
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         if self._token() is None:
             raise forms.ValidationError(EXPIRED, code="expired")
         return self.cleaned_data

@@ -9,6 +9,9 @@ from django.utils import timezone
 
 from articles.models import Story
 
+# Approved comments shown on the story page, and on each page of the comment list.
+COMMENTS_PER_PAGE = 50
+
 
 def accepts_comments(story: Story, *, at: datetime | None = None) -> bool:
     """Readers may comment: the story is live and its comment policy allows it now

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from articles.models import Story
 from comments.forms import CommentForm
-from comments.models import Comment, accepts_comments
+from comments.models import COMMENTS_PER_PAGE, Comment, accepts_comments
 from comments.services import CommentsClosed, submit_comment
 from comments.throttle import (
     client_ip,
@@ -42,7 +42,6 @@ MINE_COOKIE = "comments_mine"  # signed ids of this browser's pending comments
 MINE_SALT = "comments.mine"
 MINE_KEPT = 20
 PENDING_COOKIE = "comments_pending"  # "1" only: tells comments.js to ask for them
-PER_PAGE = 50
 
 
 def _story_or_404(story_id: int) -> Story:
@@ -99,7 +98,14 @@ def _mine(request: HttpRequest, story: Story) -> list[Comment]:
     )
 
 
-def _form_page(request, story, form, *, status=200, closed=False) -> HttpResponse:
+def _form_page(
+    request: HttpRequest,
+    story: Story,
+    form: CommentForm | None,
+    *,
+    status: int = 200,
+    closed: bool = False,
+) -> HttpResponse:
     """Render the form page (or fragment). Every form shown mints a CAPTCHA code,
     so each counts against the client's "new code" budget; past it the form comes
     without a code, with the reader's text, as a 429."""
@@ -217,7 +223,7 @@ def comment_list(request: HttpRequest, story_id: int) -> HttpResponse:
         .filter(story=story)
         .values("pk", "name", "body", "submitted_at")
     )
-    page = Paginator(comments, PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(comments, COMMENTS_PER_PAGE).get_page(request.GET.get("page"))
     context = {"story": story, "page": page, "open": accepts_comments(story)}
     return render(request, "comments/comment_list.html", context)
 

@@ -4,6 +4,7 @@ import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from django.core.cache.backends.filebased import FileBasedCache
 
@@ -23,10 +24,16 @@ class LockingFileBasedCache(FileBasedCache):
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
-    def add(self, key, value, timeout=None, version=None) -> bool:
+    def add(
+        self,
+        key: str,
+        value: Any,
+        timeout: float | None = None,
+        version: int | None = None,
+    ) -> bool:
         with self._locked():
             return super().add(key, value, timeout, version)
 
-    def incr(self, key, delta=1, version=None) -> int:
+    def incr(self, key: str, delta: int = 1, version: int | None = None) -> int:
         with self._locked():
             return super().incr(key, delta, version)

@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("NEWSROOM_DATA_DIR", ROOT / ".data"))
@@ -108,7 +109,9 @@ def _drop_root_in_user_namespace() -> None:
     Path("/proc/self/gid_map").write_text("1 0 1\n")
 
 
-def _run_unprivileged(args: list, **kwargs) -> subprocess.CompletedProcess:
+def _run_unprivileged(
+    args: list[str | Path], **kwargs: Any
+) -> subprocess.CompletedProcess:
     preexec = _drop_root_in_user_namespace if os.geteuid() == 0 else None
     try:
         return subprocess.run(

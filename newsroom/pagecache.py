@@ -46,7 +46,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import caches
+from django.core.cache import BaseCache, caches
 from django.core.handlers.wsgi import get_path_info, get_script_name
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
@@ -109,11 +109,11 @@ def _next_scheduled_change() -> float | None:
     return min((m.timestamp() for m in moments if m), default=None)
 
 
-def _stamps():
+def _stamps() -> BaseCache:
     return caches["default"]
 
 
-def _pages():
+def _pages() -> BaseCache:
     return caches["pages"]
 
 
@@ -434,7 +434,9 @@ def _not_modified_response(page: Page, etag: str, last_modified: str) -> HttpRes
     return response
 
 
-def _not_modified(meta: dict[str, Any], method: str, etag: str, last_modified: str):
+def _not_modified(
+    meta: dict[str, Any], method: str, etag: str, last_modified: str
+) -> HttpResponseBase | None:
     if "HTTP_IF_NONE_MATCH" not in meta and "HTTP_IF_MODIFIED_SINCE" not in meta:
         return None
     conditional = SimpleNamespace(META=meta, method=method)

@@ -1,13 +1,17 @@
 """System checks: promised features that would fail at request time."""
 
 import os
+from typing import Any
 
+from django.apps import AppConfig
 from django.conf import settings
 from django.core.checks import Warning, register
 
 
 @register()
-def spoken_captcha_available(app_configs, **kwargs) -> list[Warning]:
+def spoken_captcha_available(
+    app_configs: list[AppConfig] | None, **kwargs: Any
+) -> list[Warning]:
     """The spoken CAPTCHA is promised (CAPTCHA_AUDIO) but flite is not there."""
     if not settings.CAPTCHA_AUDIO:
         return []

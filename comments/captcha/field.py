@@ -3,6 +3,7 @@ an accessible widget (image with a 2x version, "Change", "Speak"), and a key tha
 can be used once, even by concurrent requests."""
 
 import secrets
+from typing import Any
 
 from captcha.fields import CaptchaField, CaptchaTextInput
 from django import forms
@@ -36,7 +37,9 @@ class AccessibleCaptchaInput(CaptchaTextInput):
 
     template_name = "comments/captcha_widget.html"
 
-    def get_context(self, name, value, attrs):
+    def get_context(
+        self, name: str, value: Any, attrs: dict[str, Any] | None
+    ) -> dict[str, Any]:
         context = super().get_context(name, value, attrs)
         key = self._key
         # Read at render time (the library copied its settings at import).
@@ -64,13 +67,13 @@ class AtomicCaptchaField(CaptchaField):
     Test mode is deliberately not supported: tests solve real challenges.
     """
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("widget", AccessibleCaptchaInput())
         kwargs.setdefault("label", LABEL)
         kwargs.setdefault("error_messages", {"invalid": INVALID})
         super().__init__(**kwargs)
 
-    def clean(self, value):
+    def clean(self, value: list[str]) -> list[str]:
         forms.MultiValueField.clean(self, value)  # "required", as upstream
         key, answer = value[0], (value[1] or "").strip().lower()
         value[1] = ""  # never echo the answer back

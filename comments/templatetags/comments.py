@@ -3,6 +3,7 @@ the comments app: {% load comments %}{% comment_thread story %}."""
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django import template
 from django.db.models import Count, Min, Window
@@ -10,17 +11,15 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
 from articles.models import Story
-from comments.models import Comment, accepts_comments
+from comments.models import COMMENTS_PER_PAGE, Comment, accepts_comments
 from newsroom import pagecache
 
 register = template.Library()
 
-PER_PAGE = 50  # comments on the story page, and on each page of comment_list
-
 
 @dataclass(frozen=True)
 class Thread:
-    comments: list[dict]
+    comments: list[dict[str, Any]]
     count: int
     is_open: bool
 
@@ -44,7 +43,7 @@ def approved_thread(story: Story) -> Thread:
         Comment.objects.approved()
         .filter(story=story)
         .annotate(total=Window(Count("pk")))
-        .values("pk", "name", "body", "submitted_at", "total")[:PER_PAGE]
+        .values("pk", "name", "body", "submitted_at", "total")[:COMMENTS_PER_PAGE]
     )
     return Thread(
         comments=rows,

@@ -6,12 +6,13 @@ one transaction: a bad file writes nothing and the others still import.
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from articles.importing import StoryFormatError, parse_story_file
-from articles.services import PublishError, import_story
+from articles.services import ClarificationError, PublishError, import_story
 
 
 def parse_published_at(value: str | datetime) -> datetime:
@@ -38,7 +39,7 @@ class Command(BaseCommand):
         "story. See docs/editors.md."
     )
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("files", nargs="+", metavar="FILE")
         parser.add_argument(
             "--published-at",
@@ -52,7 +53,7 @@ class Command(BaseCommand):
             help="Import as a draft (readers don't see it) instead of publishing.",
         )
 
-    def handle(self, *args, files: list[str], **options) -> None:
+    def handle(self, *args: Any, files: list[str], **options: Any) -> None:
         published_at = (
             parse_published_at(options["published_at"])
             if options["published_at"]
@@ -63,7 +64,12 @@ class Command(BaseCommand):
             self.stdout.write(f"[{number}/{len(files)}] {name}")
             try:
                 self.import_file(Path(name), published_at, draft=options["draft"])
-            except (StoryFormatError, PublishError, OSError) as error:
+            except (
+                StoryFormatError,
+                PublishError,
+                ClarificationError,
+                OSError,
+            ) as error:
                 failures += 1
                 self.stderr.write(f"{name}: {describe(error)} Nothing was imported.")
         if failures:

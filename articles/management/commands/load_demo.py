@@ -3,6 +3,7 @@
 import secrets
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -48,7 +49,7 @@ def read_passwords(path: Path) -> dict[str, str]:
 class Command(BaseCommand):
     help = "Ensure demo accounts (editor, moderator, admin) and the demo story exist."
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         self.ensure_accounts()
         self.ensure_demo_story()
 

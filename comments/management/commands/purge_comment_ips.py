@@ -2,9 +2,10 @@
 cron). The keyed hash stays, so throttles and bans keep working."""
 
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 from comments.models import Comment
@@ -13,7 +14,7 @@ from comments.models import Comment
 class Command(BaseCommand):
     help = "Erase raw IP addresses of comments older than the retention period."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--days",
             type=int,
@@ -21,7 +22,7 @@ class Command(BaseCommand):
             help="Keep IPs this many days (default: COMMENTS_IP_RETENTION_DAYS).",
         )
 
-    def handle(self, *args, days: int, **options) -> None:
+    def handle(self, *args: Any, days: int, **options: Any) -> None:
         cutoff = timezone.now() - timedelta(days=days)
         erased = Comment.objects.filter(
             ip_address__isnull=False, submitted_at__lt=cutoff
