@@ -9,7 +9,8 @@
 PostgreSQL refuses to run as root. As root, initdb and pg_ctl run inside a fresh user
 namespace where uid 0 appears as uid 1: no user is created and no folder is chmod-ed.
 
-This module imports nothing from Django: it runs before settings can be loaded.
+It runs before Django's settings can be loaded: it reads the environment through
+newsroom.env, and imports nothing else from the project or from Django.
 """
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from newsroom import env
+
 ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = Path(os.environ.get("NEWSROOM_DATA_DIR", ROOT / ".data"))
+DATA_DIR = Path(env.get("NEWSROOM_DATA_DIR", str(ROOT / ".data")))
 MIN_MAJOR = 15  # the oldest PostgreSQL Django 6.1 supports
 DATABASE_NAME = "newsroom"
 # Below Linux's ephemeral range (32768-60999), where outgoing connections can hold a
@@ -64,7 +67,7 @@ def candidate_bindirs(
 ) -> tuple[list[Path], list[str]]:
     """Binary folders worth trying, best first, and why others were passed over."""
     reasons: list[str] = []
-    candidates = [Path(os.environ["PG_BINDIR"])] if os.environ.get("PG_BINDIR") else []
+    candidates = [Path(bindir)] if (bindir := env.get("PG_BINDIR", "")) else []
     system = [p for p in system_root.glob("*/bin") if p.parent.name.isdigit()]
     candidates += sorted(system, key=lambda p: int(p.parent.name), reverse=True)
     if not system:
@@ -231,7 +234,7 @@ def stop(purpose: str | None = None, timeout: float = 60) -> list[int]:
 
 def ensure_database_url(purpose: str = "run") -> tuple[str, bool]:
     """DATABASE_URL if set, else this purpose's embedded server (exported)."""
-    if given := os.environ.get("DATABASE_URL"):
+    if given := env.get("DATABASE_URL", ""):
         return given, False
     database_url, started = start(purpose)
     os.environ["DATABASE_URL"] = database_url

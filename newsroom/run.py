@@ -12,7 +12,7 @@ import signal
 import subprocess
 import sys
 
-from newsroom import devdb
+from newsroom import devdb, env
 
 MANAGE = [sys.executable, str(devdb.ROOT / "manage.py")]
 
@@ -34,9 +34,7 @@ def prepare_environment(*, dev: bool) -> None:
     # Plain HTTP on the loopback interface: no HTTPS redirect, no Secure-only cookies.
     os.environ.setdefault("NEWSROOM_HTTPS", "false")
     os.environ.setdefault("NEWSROOM_SERVE_MEDIA", "true")
-    os.environ["DJANGO_DEBUG"] = (
-        "true" if dev else os.environ.get("DJANGO_DEBUG", "false")
-    )
+    os.environ["DJANGO_DEBUG"] = "true" if dev else env.get("DJANGO_DEBUG", "false")
 
 
 def manage(*args: str) -> None:
@@ -89,12 +87,12 @@ def app_server_command(
 def server_command(*, dev: bool, port: str) -> list[str]:
     if dev:
         return [*MANAGE, "runserver", f"127.0.0.1:{port}"]
-    workers = os.environ.get("NEWSROOM_WORKERS")
+    workers = env.get_int("NEWSROOM_WORKERS", 0)
     return app_server_command(
-        os.environ.get("NEWSROOM_APP_SERVER", APP_SERVERS[0]),
+        env.get("NEWSROOM_APP_SERVER", APP_SERVERS[0]),
         bind=f"127.0.0.1:{port}",
-        workers=int(workers) if workers else None,
-        threads=int(os.environ.get("NEWSROOM_THREADS", "4")),
+        workers=workers or None,
+        threads=env.get_int("NEWSROOM_THREADS", 4),
         access_log=True,
     )
 
@@ -130,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dev", action="store_true", help="runserver with DEBUG on")
     args = parser.parse_args(argv)
-    port = os.environ.get("PORT", "8000")
+    port = str(env.get_int("PORT", 8000))
     try:
         database_url, started = devdb.ensure_database_url("run")
     except devdb.DevDBError as error:
