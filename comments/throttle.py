@@ -1,7 +1,10 @@
 """Who is posting (client IP behind trusted proxies) and how often (shared cache).
 
 Counters live in Django's cache (Redis in production), so every worker sees the
-same count; cache.incr is atomic there.
+same count; cache.incr is atomic there. When the cache is unavailable the counters
+fail open: posts go through, still behind the CAPTCHA and pre-moderation, because
+turning every reader away while Redis is down hurts more than a burst of comments
+that a moderator reads before anyone sees them (docs/operations.md).
 """
 
 import ipaddress
@@ -11,6 +14,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
+
+from newsroom.cache import CacheUnavailable
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -54,20 +59,26 @@ def over_limit(kind: str, value: str, *, limit: int) -> bool:
     # load). Without a counter, add starts one; if another worker started it in
     # between, incr again.
     count = 1  # if it is evicted twice in a row, this event counts alone
-    for _ in range(2):
-        try:
-            count = cache.incr(key)
-            break
-        except ValueError:
-            if cache.add(key, 1, timeout=window * 2):
+    try:
+        for _ in range(2):
+            try:
+                count = cache.incr(key)
                 break
+            except ValueError:
+                if cache.add(key, 1, timeout=window * 2):
+                    break
+    except CacheUnavailable:
+        return False  # fail open (see the module's docstring)
     return count > limit
 
 
 def is_over_limit(kind: str, value: str, *, limit: int) -> bool:
     """True if (kind, value) already went past `limit` in this window; counts
     nothing (a look before doing the work the counter guards)."""
-    return (cache.get(_counter_key(kind, value)) or 0) > limit
+    try:
+        return (cache.get(_counter_key(kind, value)) or 0) > limit
+    except CacheUnavailable:
+        return False  # fail open (see the module's docstring)
 
 
 def new_code_over_limit(request: HttpRequest) -> bool:

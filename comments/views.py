@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -22,6 +23,7 @@ from comments.throttle import (
     over_limit,
     too_many_wrong_answers,
 )
+from newsroom.outages import UNAVAILABLE, unavailable
 
 log = logging.getLogger(__name__)
 
@@ -134,12 +136,27 @@ def _form_page(
 def comment_form(request: HttpRequest, story_id: int) -> HttpResponse:
     """The comment form (never cached: it carries a CAPTCHA key and a CSRF token),
     and where it posts to. The story page only links here."""
+    if request.method == "GET":
+        story = _story_or_404(story_id)
+        if not accepts_comments(story):
+            return _form_page(request, story, None, status=403, closed=True)
+        return _form_page(request, story, CommentForm(story=story))
+    try:
+        return _post(request, story_id)
+    except UNAVAILABLE:
+        # Nothing was stored (one transaction): the reader gets their text back.
+        context = {
+            "form_url": reverse("comments:comment-form", args=[story_id]),
+            "name": request.POST.get("name", ""),
+            "body": request.POST.get("body", ""),
+        }
+        return unavailable(request, "comments/post_unavailable.html", context)
+
+
+def _post(request: HttpRequest, story_id: int) -> HttpResponse:
     story = _story_or_404(story_id)
     if not accepts_comments(story):
         return _form_page(request, story, None, status=403, closed=True)
-    if request.method == "GET":
-        return _form_page(request, story, CommentForm(story=story))
-
     if "captcha_refresh" in request.POST:
         # "Change the CAPTCHA code" without JavaScript: a fresh challenge, the text
         # kept, no error shown. The old key is spent.

@@ -35,6 +35,14 @@ def get_int(name: str, default: int) -> int:
         ) from None
 
 
+def get_float(name: str, default: float) -> float:
+    value = get(name, str(default)).strip()
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}.") from None
+
+
 def get_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in get(name, default).split(",") if item.strip()]
 

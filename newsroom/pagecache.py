@@ -27,10 +27,17 @@ How a request is served:
     otherwise the view renders; `public_page` marks the response shareable and the
     middleware stores it, with every header the site sends, for the next reader.
 
+When the shared cache is down or slow (newsroom/cache.py raises CacheUnavailable
+quickly), pages are rendered from the database and not stored: slower, never wrong.
+A stamp that could not be moved during an outage is made up for when the cache
+answers again (the site stamp moves then).
+
 Nothing here imports an app.
 """
 
+import contextlib
 import hashlib
+import logging
 import secrets
 import threading
 import time
@@ -48,7 +55,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import BaseCache, caches
 from django.core.handlers.wsgi import get_path_info, get_script_name
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.http.cookie import parse_cookie
 from django.utils.cache import add_never_cache_headers, get_conditional_response
@@ -56,6 +63,10 @@ from django.utils.http import http_date, parse_http_date
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import get_current_timezone_name
 from django.utils.translation import get_language
+
+from newsroom.cache import CacheUnavailable, on_recovery
+
+log = logging.getLogger(__name__)
 
 PREFIX = "newsroom:pages:"
 SITE = "site"
@@ -105,7 +116,13 @@ def register_schedule(next_change: Callable[[], datetime | None]) -> None:
 
 
 def _next_scheduled_change() -> float | None:
-    moments = [moment() for moment in _schedules]
+    try:
+        moments = [moment() for moment in _schedules]
+    except DatabaseError as error:
+        # The database is down: nothing can go live on a page before it is back, and
+        # the next stamp move after that asks again.
+        log.warning("Next scheduled change unknown: %s", error)
+        return None
     return min((m.timestamp() for m in moments if m), default=None)
 
 
@@ -154,7 +171,13 @@ class _BumpOnce:
             del self.pending[self.scope]
         if not self.done:
             self.done = True
-            bump(self.scope)
+            try:
+                bump(self.scope)
+            except CacheUnavailable:
+                # Pages stored before the outage must not outlive it: when the
+                # cache answers again, the site stamp moves (see the end of this
+                # module).
+                log.warning("Stamp %s not moved: the cache is unavailable", self.scope)
 
 
 def _bump_on_commit(scope: str) -> None:
@@ -210,10 +233,16 @@ def is_personal(cookies: dict[str, str]) -> bool:
 
 
 def _record(request: HttpRequest, scopes: Iterable[str]) -> None:
+    """Note the stamps the page being rendered depends on (None: the cache is
+    unavailable, and the page won't be stored)."""
     recorded = request.__dict__.setdefault("page_stamps", {})
-    missing = [scope for scope in scopes if scope not in recorded]
-    if missing:
+    missing = [scope for scope in scopes if scope not in (recorded or {})]
+    if recorded is None or not missing:
+        return
+    try:
         recorded.update(current_stamps(missing))
+    except CacheUnavailable:
+        request.page_stamps = None
 
 
 def fragment(
@@ -230,19 +259,21 @@ def fragment(
     if not is_enabled():
         return mark_safe(render())
     scopes = list(scopes)
-    if request is not None and getattr(request, "page_stamps", None) is not None:
-        _record(request, scopes)
-        stamps = request.page_stamps
-    else:
-        stamps = current_stamps(scopes)
-    parts = [code_version(), get_language() or "", get_current_timezone_name()]
-    parts += [stamps[scope].token for scope in scopes]
-    digest = hashlib.blake2b("|".join(parts).encode(), digest_size=16).hexdigest()
-    key = f"{PREFIX}fragment:{name}:{digest}"
-    html = _pages().get(key)
+    try:
+        if request is not None and getattr(request, "page_stamps", None) is not None:
+            _record(request, scopes)
+        stamps = getattr(request, "page_stamps", None) or current_stamps(scopes)
+        parts = [code_version(), get_language() or "", get_current_timezone_name()]
+        parts += [stamps[scope].token for scope in scopes]
+        digest = hashlib.blake2b("|".join(parts).encode(), digest_size=16).hexdigest()
+        key = f"{PREFIX}fragment:{name}:{digest}"
+        html = _pages().get(key)
+    except CacheUnavailable:
+        return mark_safe(render())
     if html is None:
         html = render()
-        _pages().set(key, html, settings.PAGE_CACHE_SECONDS)
+        with contextlib.suppress(CacheUnavailable):
+            _pages().set(key, html, settings.PAGE_CACHE_SECONDS)
     return mark_safe(html)  # rendered by `render`, whose contract says it is safe
 
 
@@ -385,13 +416,16 @@ _local_pages = _LocalPages(LOCAL_PAGES, LOCAL_BYTES)
 
 
 def find(url: str) -> Page | None:
-    """The stored page for `url` if its stamps are still current, else None."""
-    page = _local_pages.get(url)
-    if page is None:
-        page = _pages().get(_page_key(url))
+    """The stored page for `url` if its stamps are still current, else None (also
+    when the shared cache is unavailable: the stamps can't be checked)."""
+    try:
+        page = _local_pages.get(url) or _pages().get(_page_key(url))
         if page is None:
             return None
-    if not page.is_current(current_stamps(page.scopes)):
+        current = page.is_current(current_stamps(page.scopes))
+    except CacheUnavailable:
+        return None
+    if not current:
         _local_pages.discard(url)
         return None
     _local_pages.put(url, page)
@@ -406,7 +440,10 @@ def store(url: str, request: HttpRequest, response: HttpResponse) -> Page:
         if name.lower() not in UNSTORED_HEADERS
     )
     page = Page(stamps, response.status_code, headers, response.content)
-    _pages().set(_page_key(url), page, settings.PAGE_CACHE_SECONDS)
+    try:
+        _pages().set(_page_key(url), page, settings.PAGE_CACHE_SECONDS)
+    except CacheUnavailable:
+        return page  # served this once, stored for nobody
     _local_pages.put(url, page)
     return page
 
@@ -475,8 +512,8 @@ class PageCacheMiddleware:
         if not _shareable(request, response):
             add_never_cache_headers(response)  # it carries per-visitor bytes
             return response
-        if not is_enabled():
-            return response
+        if not is_enabled() or getattr(request, "page_stamps", None) is None:
+            return response  # no page cache, or the shared cache is unavailable
         page = store(url, request, response)
         etag, last_modified = validators(url, page)
         not_modified = _not_modified(request.META, request.method, etag, last_modified)
@@ -582,3 +619,8 @@ def _query(query_string: str) -> dict[str, str]:
     if not query_string:
         return {}
     return QueryDict(query_string)
+
+
+# A stamp that could not move while the cache was down (an approval, an edit) would
+# leave pages stored before the outage current: the site stamp moves once it is back.
+on_recovery(bump_site)

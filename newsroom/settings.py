@@ -38,6 +38,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: a page-cache hit skips the rest; a stored page keeps all their headers.
     "newsroom.pagecache.PageCacheMiddleware",
+    # Then: whatever Django handles gets a database deadline (newsroom/outages.py).
+    "newsroom.outages.DatabaseDeadlineMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -85,9 +87,21 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured(
         "Newsroom needs PostgreSQL: DATABASE_URL must start with postgres://"
     )
+# Timeouts (newsroom/outages.py, docs/operations.md): connecting; a reader request's
+# database work, and an admin request's; PostgreSQL stops any single statement after
+# the staff timeout, which also bounds commands.
+DB_CONNECT_TIMEOUT_SECONDS = env.get_int("NEWSROOM_DB_CONNECT_TIMEOUT", 3)
+DB_READER_TIMEOUT_SECONDS = env.get_float("NEWSROOM_DB_READER_TIMEOUT", 5)
+DB_STAFF_TIMEOUT_SECONDS = env.get_float("NEWSROOM_DB_STAFF_TIMEOUT", 60)
+# Our backend: Django's, not knocking on a database that just failed.
+DATABASES["default"]["ENGINE"] = "newsroom.postgres"
+DATABASES["default"]["OPTIONS"] = {
+    "connect_timeout": DB_CONNECT_TIMEOUT_SECONDS,
+    "options": f"-c statement_timeout={int(DB_STAFF_TIMEOUT_SECONDS * 1000)}",
+}
 if env.get_bool("DJANGO_DB_POOL"):
     # psycopg's pool replaces persistent connections; Django refuses both at once.
-    DATABASES["default"]["OPTIONS"] = {"pool": True}
+    DATABASES["default"]["OPTIONS"]["pool"] = {"timeout": DB_CONNECT_TIMEOUT_SECONDS}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.get_int("DJANGO_CONN_MAX_AGE", 60)
@@ -104,28 +118,36 @@ REDIS_URL = env.get("REDIS_URL", "") or env.get("CACHE_URL", "")
 if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured("REDIS_URL / CACHE_URL must be a redis:// URL.")
 # Two caches: "default" (version stamps, throttle counters, CAPTCHA audio) and
-# "pages" (rendered pages), so a flood of pages can never evict a counter.
+# "pages" (rendered pages and fragments), so a flood of pages can never evict a
+# counter. Both fail fast (newsroom/cache.py): short timeouts, no retries, and a few
+# seconds' rest after a failure, so a dead or frozen Redis slows pages down a little
+# instead of holding them (docs/operations.md).
+CACHE_TIMEOUT_SECONDS = env.get_float("NEWSROOM_CACHE_TIMEOUT", 0.25)
 if REDIS_URL:
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
     CACHES = {
         alias: {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "newsroom.cache.FailFastRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": f"newsroom-{alias}",
+            "OPTIONS": {
+                "socket_connect_timeout": CACHE_TIMEOUT_SECONDS,
+                "socket_timeout": CACHE_TIMEOUT_SECONDS,
+                "retry": Retry(NoBackoff(), 0),
+            },
         }
         for alias in ("default", "pages")
     }
 else:
     CACHES = {
-        "default": {
+        alias: {
             "BACKEND": "newsroom.cache.LockingFileBasedCache",
-            "LOCATION": DATA_DIR / "cache" / "default",
-            "OPTIONS": {"MAX_ENTRIES": 20_000},
-        },
-        "pages": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": DATA_DIR / "cache" / "pages",
-            "OPTIONS": {"MAX_ENTRIES": 5_000},
-        },
+            "LOCATION": DATA_DIR / "cache" / alias,
+            "OPTIONS": {"MAX_ENTRIES": entries},
+        }
+        for alias, entries in (("default", 20_000), ("pages", 5_000))
     }
 # Anonymous readers' pages (newsroom/pagecache.py, docs/performance.md): seconds a
 # page stays in the cache above (0: no page cache, no ETag/304); invalidation is by

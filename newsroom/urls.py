@@ -5,6 +5,8 @@ from django.views.static import serve
 
 from newsroom import views
 
+handler500 = "newsroom.outages.server_error"
+
 admin.site.site_header = f"{settings.SITE_NAME} desk"
 admin.site.site_title = f"{settings.SITE_NAME} desk"
 admin.site.index_title = "Stories, clarifications and comments"

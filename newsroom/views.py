@@ -1,7 +1,8 @@
 import logging
 
+from django.core.cache import caches
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
@@ -9,17 +10,33 @@ logger = logging.getLogger(__name__)
 
 
 @never_cache
-def healthz(request: HttpRequest) -> HttpResponse:
-    """200 "ok" when the database answers; 503 otherwise, for load balancers."""
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Each dependency's state, as JSON. 503 only when the site cannot serve
+    readers (the database is unavailable); without the cache pages are slower, not
+    gone (docs/operations.md)."""
+    checks = {"database": _database_answers(), "cache": _cache_answers()}
+    serving = checks["database"]
+    body = {
+        "status": "ok" if all(checks.values()) else "degraded" if serving else "down",
+    } | {name: "ok" if fine else "unavailable" for name, fine in checks.items()}
+    return JsonResponse(body, status=200 if serving else 503)
+
+
+def _database_answers() -> bool:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except DatabaseError as error:
         logger.error("health check: database unavailable: %s", error)
-        return HttpResponse(
-            "database unavailable", status=503, content_type="text/plain"
-        )
-    return HttpResponse("ok", content_type="text/plain")
+        return False
+    return True
+
+
+def _cache_answers() -> bool:
+    cache = caches["default"]
+    if hasattr(cache, "is_available"):  # newsroom/cache.py's backends
+        return cache.is_available()
+    return True
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

@@ -1,3 +1,4 @@
+import contextlib
 import urllib.parse
 
 import pytest
@@ -39,9 +40,44 @@ def page_cache(settings):
     factories write without committing, so no stamp would move)."""
     from django.core.cache import caches
 
+    from newsroom.cache import CacheUnavailable
+
     settings.PAGE_CACHE_SECONDS = 600
     for alias in ("default", "pages"):
         caches[alias].clear()
     yield
     for alias in ("default", "pages"):
-        caches[alias].clear()
+        with contextlib.suppress(CacheUnavailable):  # a test may have broken it
+            caches[alias].clear()
+
+
+@pytest.fixture(autouse=True)
+def _dependencies_start_healthy():
+    """A test that breaks the database or the cache leaves no resting state behind
+    (newsroom/outages.py, newsroom/cache.py)."""
+    from newsroom import cache, outages
+
+    yield
+    outages._resting_until = 0.0
+    cache._resting_until.clear()
+
+
+@pytest.fixture
+def dead_redis(settings, free_port):
+    """Both caches pointed at a Redis port where nothing listens: the real client
+    gets a real refused connection."""
+    from django.core.cache import caches
+
+    settings.CACHES = {
+        alias: {
+            "BACKEND": "newsroom.cache.FailFastRedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port}/0",
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+        }
+        for alias in ("default", "pages")
+    }
+    for alias in ("default", "pages"):
+        caches[alias].close()
+    yield
+    for alias in ("default", "pages"):
+        caches[alias].close()

@@ -1,5 +1,6 @@
 """Template helpers for the reader site. Presentation only: rules live in QuerySets."""
 
+import contextlib
 import hashlib
 import json
 from typing import Any
@@ -14,6 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 from articles import rendering
 from articles.models import Story, Topic
 from newsroom import pagecache
+from newsroom.cache import CacheUnavailable
 
 register = template.Library()
 
@@ -41,11 +43,13 @@ def markdown_body(text: str) -> SafeString:
     the rest of its page, so the result is cached by the text's digest."""
     digest = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
     key = f"articles:body:{digest}"
-    html = caches["pages"].get(key)
-    if html is None:
-        html = rendering.render_body(text)
+    with contextlib.suppress(CacheUnavailable):
+        if (html := caches["pages"].get(key)) is not None:
+            return mark_safe(html)  # sanitised by render_body when it was stored
+    html = rendering.render_body(text)
+    with contextlib.suppress(CacheUnavailable):
         caches["pages"].set(key, str(html), BODY_SECONDS)
-    return mark_safe(html)  # sanitised by render_body
+    return html
 
 
 @register.filter

@@ -1,13 +1,20 @@
+import json
+
 import pytest
 from django.db import connection
 
 
 @pytest.mark.django_db
-def test_healthz_answers_ok_when_the_database_answers(client):
+def test_healthz_reports_each_dependency_as_json(client):
     response = client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.content == b"ok"
+    assert response["Content-Type"] == "application/json"
+    assert json.loads(response.content) == {
+        "status": "ok",
+        "database": "ok",
+        "cache": "ok",
+    }
     assert "no-cache" in response["Cache-Control"]
 
 
@@ -24,4 +31,20 @@ def test_healthz_answers_503_when_the_database_does_not(client, free_port):
         connection.settings_dict["PORT"] = original_port
 
     assert response.status_code == 503
-    assert response.content == b"database unavailable"
+    assert json.loads(response.content) == {
+        "status": "down",
+        "database": "unavailable",
+        "cache": "ok",
+    }
+
+
+@pytest.mark.django_db
+def test_healthz_says_degraded_but_serving_without_the_cache(client, dead_redis):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert json.loads(response.content) == {
+        "status": "degraded",
+        "database": "ok",
+        "cache": "unavailable",
+    }

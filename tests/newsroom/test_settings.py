@@ -115,7 +115,7 @@ def test_a_redis_url_selects_the_shared_redis_cache_and_junk_is_refused(
     junk = run_python(show_backend, **base | {"CACHE_URL": "memcached://x"})
 
     assert redis.stdout.split() == [
-        "django.core.cache.backends.redis.RedisCache",
+        "newsroom.cache.FailFastRedisCache",
         "redis://127.0.0.1:6379/3",
     ]
     assert alias.stdout.split()[1] == "redis://127.0.0.1:6379/4"
