@@ -22,8 +22,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 import ftfy
+from django.core.exceptions import ValidationError
 
-from articles.models import Author, Clarification, Story, Topic
+from articles.models import Author, Clarification, Story, Topic, validate_body_length
 from articles.rendering import plain_headline
 
 # ftfy only repairs encoding damage here: quotes stay curly, ligatures, widths and
@@ -223,6 +224,11 @@ def parse_story_text(text: str) -> ParsedStory:
             "least one paragraph.",
             line=numbered[position][0] if position < len(numbered) else headline_line,
         )
+    body_text = "\n\n".join(body)
+    try:
+        validate_body_length(body_text)
+    except ValidationError as error:
+        raise StoryFormatError(error.messages[0].rstrip(".") + ".") from None
     if furniture:
         first, last = furniture
         repairs.append(
@@ -233,7 +239,7 @@ def parse_story_text(text: str) -> ParsedStory:
     return ParsedStory(
         headline=headline,
         authors=tuple(authors),
-        body="\n\n".join(body),
+        body=body_text,
         notes=tuple(notes),
         topics=topics,
         repairs=tuple(sorted(repairs, key=lambda repair: repair.line or 0)),

@@ -11,9 +11,10 @@ from django.contrib.postgres.search import (
     SearchVector,
     SearchVectorField,
 )
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, F, Min, OuterRef, Prefetch, Q, Subquery
-from django.db.models.functions import Lower
+from django.db.models.functions import Left, Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -28,6 +29,24 @@ def slug_for(text: str, *, fallback: str, max_length: int) -> str:
     slug and a slug is never empty."""
     digest = hashlib.sha1(text.encode()).hexdigest()[:10]
     return (slugify(text) or f"{fallback}-{digest}")[:max_length]
+
+
+# Only the start of a very long body is indexed for search: PostgreSQL refuses a
+# search vector over 1 MB, and no save may fail on it (100,000 characters give at
+# most 400 kB of lexemes).
+SEARCH_BODY_CHARS = 100_000
+
+
+def validate_body_length(body: str) -> None:
+    """A story body is at most NEWSROOM_MAX_BODY_CHARS characters (200,000: about
+    30,000 words, longer than any story; pages, feeds and searches stay fast)."""
+    limit = settings.MAX_BODY_CHARS
+    if len(body) > limit:
+        raise ValidationError(
+            f"The story is {len(body):,} characters long; the limit is {limit:,}. "
+            "Shorten it, or split it into parts.",
+            code="body_too_long",
+        )
 
 
 class AuthorQuerySet(models.QuerySet):
@@ -170,7 +189,7 @@ class StoryQuerySet(models.QuerySet):
             .annotate(
                 rank=SearchRank(F("search_vector"), query),
                 excerpt=SearchHeadline(
-                    "body",
+                    Left("body", SEARCH_BODY_CHARS),
                     query,
                     config="english",
                     start_sel=MATCH_START,
@@ -224,7 +243,8 @@ class Story(models.Model):
     )
     body = models.TextField(
         help_text="Markdown: blank lines between paragraphs, ## for subheads, "
-        "> for quotes, [text](https://…) for links."
+        "> for quotes, [text](https://…) for links.",
+        validators=[validate_body_length],
     )
     lead_image = models.ImageField(
         upload_to="stories/%Y/%m/",
@@ -275,7 +295,7 @@ class Story(models.Model):
     search_vector = models.GeneratedField(
         expression=SearchVector("headline", weight="A", config="english")
         + SearchVector("dek", weight="B", config="english")
-        + SearchVector("body", weight="C", config="english"),
+        + SearchVector(Left("body", SEARCH_BODY_CHARS), weight="C", config="english"),
         output_field=SearchVectorField(),
         db_persist=True,
     )

@@ -17,6 +17,7 @@ from articles.models import Author, Clarification, Story, Topic
 from articles.previews import ShareLinkExpired, ShareLinkInvalid, story_for_share_token
 
 PAGE_SIZE = 20
+MAX_ARCHIVE_PAGE = 1_000_000  # 20 million stories in one topic
 SEARCH_MAX_LENGTH = 200
 # NUL and other control characters cannot be searched for (PostgreSQL rejects NUL).
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]+")
@@ -60,6 +61,9 @@ class ArchivePaginator(Paginator):
             raise PageNotAnInteger("That page number is not a whole number.") from None
         if number < 1:
             raise EmptyPage("That page number is less than 1.")
+        if number > MAX_ARCHIVE_PAGE:
+            # Far past any archive, and an OFFSET PostgreSQL could not hold.
+            raise EmptyPage("That page contains no results.")
         return number
 
     def page(self, number: Any) -> ArchivePage:

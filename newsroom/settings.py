@@ -272,6 +272,10 @@ SHARE_LINK_MAX_AGE_DAYS = env.get_int("NEWSROOM_SHARE_LINK_DAYS", 7)
 # bombs), are refused with a form error.
 MAX_IMAGE_BYTES = env.get_int("NEWSROOM_MAX_IMAGE_MB", 10) * 1024 * 1024
 MAX_IMAGE_PIXELS = env.get_int("NEWSROOM_MAX_IMAGE_MEGAPIXELS", 40) * 1_000_000
+# The longest story body (characters), in the admin form and the importer, and the
+# largest story file the importer opens (it refuses bigger ones before reading them).
+MAX_BODY_CHARS = env.get_int("NEWSROOM_MAX_BODY_CHARS", 200_000)
+MAX_IMPORT_BYTES = env.get_int("NEWSROOM_MAX_IMPORT_KB", 2048) * 1024
 
 # --- Comments (comments app; docs/comments.md) ----------------------------------
 # Comments close this many days after publication (editors can also close them).

@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
@@ -83,6 +84,13 @@ class Command(BaseCommand):
     ) -> None:
         if path.is_dir():
             raise IsADirectoryError(f"{path} is a folder, not a story file.")
+        size, limit = path.stat().st_size, settings.MAX_IMPORT_BYTES
+        if size > limit:
+            # Refused before reading: a huge file never reaches memory.
+            raise StoryFormatError(
+                f"the file is {size / 1024:,.0f} kB; story files up to "
+                f"{limit / 1024:,.0f} kB are imported (NEWSROOM_MAX_IMPORT_KB)."
+            )
         parsed = parse_story_file(path.read_bytes())
         for repair in parsed.repairs:
             self.stdout.write(f"  {path}: {repair}")
