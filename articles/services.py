@@ -59,7 +59,7 @@ def _moment(at: datetime) -> str:
     return formats.date_format(timezone.localtime(at), "DATETIME_FORMAT")
 
 
-# --- Saving -----------------------------------------------------------------------
+# --- Saving -------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -130,7 +130,7 @@ def _replace_byline(story: Story, credits: Sequence[Credit]) -> None:
     )
 
 
-# --- Publication ------------------------------------------------------------------
+# --- Publication --------------------------------------------------------------------
 
 
 def _check_publishable(story: Story) -> None:
@@ -195,7 +195,7 @@ def unpublish_story(story: Story, *, by: AbstractBaseUser | None) -> Story:
     return story
 
 
-# --- Clarifications ---------------------------------------------------------------
+# --- Clarifications -----------------------------------------------------------------
 
 
 def check_clarification(
@@ -284,7 +284,7 @@ def delete_clarification(note: Clarification, *, by: AbstractBaseUser | None) ->
     bump_site_on_commit()
 
 
-# --- Importing --------------------------------------------------------------------
+# --- Importing ----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,7 @@ CANCEL_SECONDS = 0.3
 UNAVAILABLE = (OperationalError, InterfaceError)
 
 
-# --- The database's state ---------------------------------------------------------
+# --- The database's state -----------------------------------------------------------
 
 _resting_until = 0.0
 
@@ -166,7 +166,7 @@ class DatabaseDeadlineMiddleware:
             _watchdog.release(token)
 
 
-# --- What readers see ----------------------------------------------------------------
+# --- What readers see ---------------------------------------------------------------
 
 
 def unavailable(

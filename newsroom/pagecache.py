@@ -92,7 +92,7 @@ def story_scope(story_id: int) -> str:
     return f"story:{story_id}"
 
 
-# --- Stamps ----------------------------------------------------------------------
+# --- Stamps -------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -310,7 +310,7 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     return wrapper
 
 
-# --- Stored pages ---------------------------------------------------------------------
+# --- Stored pages -------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -482,7 +482,7 @@ def _not_modified(
     )
 
 
-# --- Serving: the middleware (every server) and the front door (WSGI) ----------------
+# --- Serving: the middleware (every server) and the front door (WSGI) ---------------
 
 
 class PageCacheMiddleware:

@@ -71,7 +71,7 @@ TEMPLATES = [
     },
 ]
 
-# --- Database -------------------------------------------------------------------
+# --- Database ------------------------------------------------------------------------
 # `make run` and `make test` set DATABASE_URL (embedded server: newsroom/devdb.py);
 # a bare manage.py never starts servers as a side effect.
 if not env.get("DATABASE_URL", ""):
@@ -111,7 +111,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # a replica could lag behind, so the captcha app always reads the primary.
 DATABASE_ROUTERS = ["comments.captcha.router.CaptchaOnPrimaryRouter"]
 
-# --- Cache ----------------------------------------------------------------------
+# --- Cache ---------------------------------------------------------------------------
 # Shared by every worker: Redis in production, files under DATA_DIR otherwise
 # (never per-process memory, which workers could not see each other's writes in).
 REDIS_URL = env.get("REDIS_URL", "") or env.get("CACHE_URL", "")
@@ -158,7 +158,7 @@ PAGE_CACHE_SECONDS = env.get_int("NEWSROOM_PAGE_CACHE_SECONDS", 600)
 SHARED_CACHE_SECONDS = env.get_int("NEWSROOM_SHARED_CACHE_SECONDS", 1)
 STALE_WHILE_REVALIDATE_SECONDS = env.get_int("NEWSROOM_STALE_SECONDS", 30)
 
-# --- Auth -----------------------------------------------------------------------
+# --- Auth ----------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": f"django.contrib.auth.password_validation.{name}"}
     for name in (
@@ -169,13 +169,13 @@ AUTH_PASSWORD_VALIDATORS = [
     )
 ]
 
-# --- Internationalisation -------------------------------------------------------
+# --- Internationalisation ------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.get("NEWSROOM_TIME_ZONE", "America/New_York")
 USE_I18N = True
 USE_TZ = True
 
-# --- Static and uploaded files --------------------------------------------------
+# --- Static and uploaded files -------------------------------------------------------
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "static"
@@ -190,7 +190,7 @@ STORAGES = {
     },
 }
 
-# --- Email (Django 6.1 mailers) ------------------------------------------------
+# --- Email (Django 6.1 mailers) ------------------------------------------------------
 # Printed to the console unless an SMTP host is configured.
 smtp_host = env.get("NEWSROOM_SMTP_HOST", "")
 if smtp_host:
@@ -211,7 +211,7 @@ else:
 DEFAULT_FROM_EMAIL = env.get("DJANGO_DEFAULT_FROM_EMAIL", "newsroom@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# --- Security -------------------------------------------------------------------
+# --- Security ------------------------------------------------------------------------
 # HTTPS is assumed whenever DEBUG is off; `make run` turns it off because it serves
 # plain HTTP on the loopback interface only.
 HTTPS = env.get_bool("NEWSROOM_HTTPS", not DEBUG)
@@ -245,7 +245,7 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 
-# --- Logging: everything to stdout, where gunicorn and systemd collect it ------
+# --- Logging: everything to stdout, where gunicorn and systemd collect it ------------
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -262,7 +262,7 @@ LOGGING = {
     "root": {"handlers": ["stdout"], "level": env.get("NEWSROOM_LOG_LEVEL", "INFO")},
 }
 
-# --- Newsroom -------------------------------------------------------------------
+# --- Newsroom ------------------------------------------------------------------------
 SITE_NAME = env.get("NEWSROOM_SITE_NAME", "Newsroom")
 # Where readers and staff reach the site (links in emails): scheme and host only.
 SITE_URL = env.get_origin("NEWSROOM_SITE_URL", "http://127.0.0.1:8000")
@@ -277,7 +277,7 @@ MAX_IMAGE_PIXELS = env.get_int("NEWSROOM_MAX_IMAGE_MEGAPIXELS", 40) * 1_000_000
 MAX_BODY_CHARS = env.get_int("NEWSROOM_MAX_BODY_CHARS", 200_000)
 MAX_IMPORT_BYTES = env.get_int("NEWSROOM_MAX_IMPORT_KB", 2048) * 1024
 
-# --- Comments (comments app; docs/comments.md) ----------------------------------
+# --- Comments (comments app; docs/comments.md) ---------------------------------------
 # Comments close this many days after publication (editors can also close them).
 COMMENTS_CLOSE_AFTER_DAYS = env.get_int("NEWSROOM_COMMENTS_CLOSE_AFTER_DAYS", 30)
 # Accepted comments per client IP and per email address in each throttle window.

@@ -61,7 +61,7 @@ def test_a_huge_id_in_the_admin_says_the_story_does_not_exist(reader):
     assert response["Location"] == "/admin/"
 
 
-# --- The body's length ------------------------------------------------------------------
+# --- The body's length --------------------------------------------------------------
 
 
 def words(count: int, *, seed: int = 1) -> str:
@@ -116,7 +116,7 @@ def test_a_body_at_the_limit_saves_and_is_searchable_by_its_start(client, settin
     assert not Story.objects.published().search(beyond).exists()
 
 
-# --- The importer -----------------------------------------------------------------------
+# --- The importer -------------------------------------------------------------------
 
 
 def import_failing(*paths) -> str:

@@ -161,7 +161,7 @@ def test_a_reader_request_stuck_on_the_database_is_stopped_at_its_deadline(
     assert reader.get(story.get_absolute_url()).status_code == 200
 
 
-# --- The cache down ------------------------------------------------------------------
+# --- The cache down -----------------------------------------------------------------
 
 
 @pytest.mark.django_db
