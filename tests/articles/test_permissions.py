@@ -50,7 +50,7 @@ def story_post(story: Story | None = None, **changes) -> dict:
     return data | changes
 
 
-# --- Anonymous visitors -------------------------------------------------------------
+# --- Anonymous visitors ----------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -83,7 +83,7 @@ def test_anonymous_visitors_cannot_publish(client):
     assert story.status == Story.Status.DRAFT
 
 
-# --- Editors ------------------------------------------------------------------------
+# --- Editors ---------------------------------------------------------------------
 
 
 def test_an_editor_can_add_a_story(as_editor):
@@ -168,7 +168,7 @@ def test_an_editor_cannot_manage_users(as_editor):
     assert as_editor.get(reverse("admin:auth_user_changelist")).status_code == 403
 
 
-# --- Moderators: stories are read-only ----------------------------------------------
+# --- Moderators: stories are read-only -------------------------------------------
 
 
 def test_a_moderator_can_read_the_story_list_and_a_story(as_moderator):

@@ -169,7 +169,7 @@ def test_changing_the_slug_records_the_old_one_and_can_take_it_back():
     assert story.events.filter(action="slug-changed").count() == 2
 
 
-# --- Saving -------------------------------------------------------------------------
+# --- Saving ---------------------------------------------------------------------------
 
 
 def test_save_story_writes_the_byline_in_order_and_the_topics():
@@ -219,7 +219,7 @@ def test_saving_moves_the_page_cache_stamp_after_commit(
     }
 
 
-# --- Clarifications -----------------------------------------------------------------
+# --- Clarifications -------------------------------------------------------------------
 
 
 def test_a_draft_note_has_no_date_and_is_not_public():

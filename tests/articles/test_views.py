@@ -98,7 +98,7 @@ def image_file(width: int, height: int) -> ContentFile:
     return ContentFile(buffer.getvalue(), name="osprey.jpg")
 
 
-# --- Story page ---------------------------------------------------------------------
+# --- Story page -------------------------------------------------------------------
 
 
 def test_story_lives_at_its_dated_address_without_leading_zeros():
@@ -472,7 +472,7 @@ def test_the_comments_slot_follows_the_topics(client):
     assert html.index('class="story-topics"') < html.index('id="comments"')
 
 
-# --- Listings -----------------------------------------------------------------------
+# --- Listings ---------------------------------------------------------------------
 
 
 def test_home_lists_only_published_stories_newest_first(client):
@@ -623,7 +623,7 @@ def test_clarifications_archive_lists_public_notes_newest_first(
     assert "Note on a draft." not in html and "Draft note." not in html
 
 
-# --- Search -------------------------------------------------------------------------
+# --- Search -----------------------------------------------------------------------
 
 
 def test_search_finds_ranked_published_stories_with_highlighted_excerpts(client):
@@ -669,7 +669,7 @@ def test_search_input_is_labelled_and_the_form_uses_get(client):
     assert set(page.inputs) <= page.labels
 
 
-# --- Site furniture, accessibility, and no per-visitor bytes ------------------------
+# --- Site furniture, accessibility, and no per-visitor bytes ----------------------
 
 
 def test_a_renamed_topic_shows_in_the_navigation_on_the_next_page(client):
@@ -754,7 +754,7 @@ def test_robots_txt_points_at_both_sitemaps(client):
     assert "Disallow: /preview/" in text
 
 
-# --- Previews and share links -------------------------------------------------------
+# --- Previews and share links -----------------------------------------------------
 
 
 def test_editors_preview_drafts_uncached_and_unindexed(client):

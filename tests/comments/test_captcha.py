@@ -56,7 +56,7 @@ def clean(key, answer):
     return AtomicCaptchaField().clean([key, answer])
 
 
-# --- Challenge ----------------------------------------------------------------------
+# --- Challenge -------------------------------------------------------------------
 
 
 def test_challenges_use_six_letters_of_an_unambiguous_alphabet():
@@ -80,7 +80,7 @@ def test_production_settings_never_enable_test_mode():
     assert captcha_settings.CAPTCHA_TIMEOUT == 20
 
 
-# --- Consuming a key ----------------------------------------------------------------
+# --- Consuming a key ---------------------------------------------------------------
 
 
 @pytest.mark.django_db
@@ -189,7 +189,7 @@ def test_concurrent_posts_of_one_solved_key_are_accepted_exactly_once():
     assert outcomes == [(8, 1)] * 20
 
 
-# --- Image --------------------------------------------------------------------------
+# --- Image ---------------------------------------------------------------------
 
 
 @pytest.mark.django_db
@@ -245,7 +245,7 @@ def test_probing_unknown_keys_is_limited_per_client(client, settings):
     assert other_client == 404
 
 
-# --- Spoken version -----------------------------------------------------------------
+# --- Spoken version --------------------------------------------------------------
 
 
 @pytest.mark.django_db
@@ -374,7 +374,7 @@ def test_the_system_check_is_quiet_when_audio_is_off_or_flite_is_there(settings)
     assert off == present == []
 
 
-# --- Refresh ------------------------------------------------------------------------
+# --- Refresh ---------------------------------------------------------------------
 
 
 @pytest.mark.django_db
@@ -412,7 +412,7 @@ def test_refresh_is_limited_per_client(client, settings):
     assert codes == [200, 200, 200, 429]
 
 
-# --- One "new code" budget per client -----------------------------------------------
+# --- One "new code" budget per client ---------------------------------------------
 
 
 def get_form(client, story, **query):
@@ -519,7 +519,7 @@ def test_parallel_form_requests_mint_no_more_codes_than_the_budget(settings):
     assert CaptchaStore.objects.count() == 10
 
 
-# --- Wrong answers ------------------------------------------------------------------
+# --- Wrong answers ---------------------------------------------------------------
 
 
 def post_wrong_answer(client, story, **fields):
@@ -580,7 +580,7 @@ def test_a_missing_answer_is_not_counted_as_a_wrong_one(client, settings):
     assert client.post(form_url(story), filled_form(client, story)).status_code == 302
 
 
-# --- Storage ------------------------------------------------------------------------
+# --- Storage ---------------------------------------------------------------------
 
 
 def test_captcha_reads_go_to_the_primary_database():

@@ -220,7 +220,7 @@ def test_an_editor_can_reopen_comments_past_the_usual_period():
         submit(usual)
 
 
-# --- Moderation ---------------------------------------------------------------------
+# --- Moderation ------------------------------------------------------------------
 
 
 def test_approving_changes_status_and_writes_one_event_per_comment(

@@ -42,7 +42,7 @@ def post(client, story, data, **extra):
     return client.post(form_url(story), data, **extra)
 
 
-# --- The happy path -----------------------------------------------------------------
+# --- The happy path --------------------------------------------------------------
 
 
 def test_a_reader_posts_a_comment_that_waits_for_moderation(client):
@@ -199,7 +199,7 @@ def test_a_post_without_a_csrf_token_is_refused(client):
     assert not Comment.objects.exists()
 
 
-# --- CAPTCHA through the form -------------------------------------------------------
+# --- CAPTCHA through the form ----------------------------------------------------
 
 
 def test_a_refused_post_opens_on_a_focused_summary_linking_to_each_field(client):
@@ -338,7 +338,7 @@ def test_concurrent_posts_of_one_solved_form_create_one_comment(
         assert Comment.objects.count() == before + 1
 
 
-# --- Sizes and formats --------------------------------------------------------------
+# --- Sizes and formats -----------------------------------------------------------
 
 
 def test_exactly_3000_characters_are_accepted_and_3001_are_not(client):
@@ -442,7 +442,7 @@ def test_bidi_controls_are_stripped_from_names(client):
     assert Comment.objects.get().name == "gnp.exe"
 
 
-# --- Bot traps ----------------------------------------------------------------------
+# --- Bot traps -------------------------------------------------------------------
 
 
 def test_a_filled_honeypot_is_dropped_silently(client):
@@ -500,7 +500,7 @@ def test_a_tampered_or_foreign_form_token_asks_to_resend_keeping_the_text(
     assert not Comment.objects.exists()
 
 
-# --- Throttling ---------------------------------------------------------------------
+# --- Throttling ------------------------------------------------------------------
 
 
 def test_too_many_comments_from_one_address_get_429_keeping_the_text(client, settings):
@@ -555,7 +555,7 @@ def test_without_trusted_proxies_forwarded_headers_are_ignored(rf):
     assert client_ip(request) == "198.51.100.7"
 
 
-# --- Targets ------------------------------------------------------------------------
+# --- Targets ---------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -612,7 +612,7 @@ def test_comments_close_by_themselves_after_the_configured_days(client, settings
     assert client.get(form_url(recent)).status_code == 200
 
 
-# --- What readers see ---------------------------------------------------------------
+# --- What readers see ------------------------------------------------------------
 
 
 def test_the_story_page_shows_approved_comments_oldest_first_with_a_count(client):
@@ -730,7 +730,7 @@ def test_emails_and_ips_never_reach_public_pages_or_feeds(client):
             assert secret not in body
 
 
-# --- The reader's own pending comment -----------------------------------------------
+# --- The reader's own pending comment --------------------------------------------
 
 
 def test_readers_see_their_own_pending_comment_marked_for_their_session(client):

@@ -189,7 +189,7 @@ def test_a_conditional_get_is_answered_304_without_a_query(
     assert by_etag["ETag"] == first["ETag"]
 
 
-# --- The next request sees every write ----------------------------------------------
+# --- The next request sees every write -------------------------------------------
 
 
 def validators(client, url) -> tuple[str, str]:
@@ -486,7 +486,7 @@ def test_the_site_stamp_records_when_the_next_scheduled_story_goes_live(page_cac
     assert stamp.changes_at == soon.timestamp()
 
 
-# --- Fragments and in-process copies ------------------------------------------------
+# --- Fragments and in-process copies --------------------------------------------
 
 
 def test_a_page_showing_a_fragment_is_stored_under_the_fragment_stamps_too(
