@@ -34,6 +34,10 @@ class CommentQuerySet(models.QuerySet):
             "submitted_at", "pk"
         )
 
+    def posted_with(self, receipt: str) -> Self:
+        """The comment a solved CAPTCHA let in, if any (a retry of a stored post)."""
+        return self.filter(post_receipt=receipt) if receipt else self.none()
+
     def awaiting_moderation(self) -> Self:
         """Pending comments, oldest first: the moderators' queue."""
         return self.filter(status=self.model.Status.PENDING).order_by(
@@ -86,6 +90,13 @@ class Comment(models.Model):
         editable=False,
         help_text="Keyed hash of the IP; kept after the IP is erased.",
     )
+    post_receipt = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="Keyed hash of the solved CAPTCHA (key and answer) that let this "
+        "comment in: the same post sent again is recognised, never stored twice.",
+    )
     moderated_at = models.DateTimeField(null=True, blank=True, editable=False)
     moderated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -107,7 +118,12 @@ class Comment(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=["pending", "approved", "rejected", "spam"]),
                 name="comment_status_known",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["post_receipt"],
+                condition=~Q(post_receipt=""),
+                name="comment_one_per_solved_captcha",
+            ),
         ]
         indexes = [
             models.Index(

@@ -37,7 +37,13 @@ class CommentsClosed(Exception):
 
 
 def submit_comment(
-    story: Story, *, name: str, email: str, body: str, ip_address: str | None
+    story: Story,
+    *,
+    name: str,
+    email: str,
+    body: str,
+    ip_address: str | None,
+    receipt: str = "",
 ) -> Comment:
     """Store a reader's comment as pending, or held or rejected by a rule.
 
@@ -62,6 +68,7 @@ def submit_comment(
             hold_reason=reason,
             ip_address=ip_address,
             ip_hash=keyed_hash("ip", ip_address) if ip_address else "",
+            post_receipt=receipt,
         )
         ModerationEvent.objects.create(
             comment=comment,

@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from articles.models import Story
+from comments.captcha.store import receipt
 from comments.forms import CommentForm
 from comments.models import COMMENTS_PER_PAGE, Comment, accepts_comments
 from comments.services import CommentsClosed, submit_comment
@@ -170,10 +171,17 @@ def _post(request: HttpRequest, story_id: int) -> HttpResponse:
     if too_many_wrong_answers(request):
         # Past the limit the answer is not even checked, so guessing stops here.
         return _kept_form_page(request, story, TOO_MANY_WRONG)
+    solved = receipt(
+        request.POST.get("captcha_0", ""), request.POST.get("captcha_1", "")
+    )
     try:
-        comment = _spend_key_and_submit(request, story, form)
+        comment = _spend_key_and_submit(request, story, form, solved)
     except CommentsClosed:
         return _form_page(request, story, None, status=403, closed=True)
+    if comment is None and form.has_error("captcha", "invalid"):
+        # The key is gone: perhaps spent by this very post, sent again after an
+        # answer that never arrived (or twice at once). It was stored: same answer.
+        comment = _stored_earlier(story, form, solved)
     if comment is not None:
         pending = comment.status == Comment.Status.PENDING
         return _thanks(request, story, comment.pk if pending else None)
@@ -185,8 +193,13 @@ def _post(request: HttpRequest, story_id: int) -> HttpResponse:
     return _form_page(request, story, form, status=400)
 
 
+def _stored_earlier(story: Story, form: CommentForm, solved: str) -> Comment | None:
+    body = form.cleaned_data.get("body")
+    return Comment.objects.posted_with(solved).filter(story=story, body=body).first()
+
+
 def _spend_key_and_submit(
-    request: HttpRequest, story: Story, form: CommentForm
+    request: HttpRequest, story: Story, form: CommentForm, solved: str
 ) -> Comment | None:
     """Validate (which spends the CAPTCHA key, right answer or wrong), count the
     post against its throttles, and store it; None when the form says why not.
@@ -214,6 +227,7 @@ def _spend_key_and_submit(
             email=data["email"],
             body=data["body"],
             ip_address=ip,
+            receipt=solved,
         )
 
 

@@ -9,6 +9,8 @@ from django.db import connections
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
+from comments.throttle import keyed_hash
+
 
 def consume_captcha(key: str, answer: str) -> bool:
     """Spend the key: True only if it existed, had not expired and `answer` matches.
@@ -28,6 +30,12 @@ def consume_captcha(key: str, answer: str) -> bool:
         return False
     response, expiration = row
     return expiration > timezone.now() and constant_time_compare(response, answer)
+
+
+def receipt(key: str, answer: str) -> str:
+    """A keyed hash of a key and the answer given to it, stored with the comment it
+    let in: only someone holding both (the reader who posted) can show it again."""
+    return keyed_hash("captcha-receipt", f"{key}:{answer.strip().lower()}")
 
 
 def captcha_store(key: str) -> CaptchaStore | None:
