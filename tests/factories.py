@@ -1,7 +1,9 @@
-"""Shared builders for tests: rows, uploads, and the data a reader or an editor
-posts (read from the real form pages, never made up). No fixture files."""
+"""Shared builders for tests: rows, uploads, the data a reader or an editor posts
+(read from the real form pages, never made up), and readers of what a page shows.
+No fixture files."""
 
 import itertools
+import json
 import re
 from collections.abc import Iterable
 from datetime import timedelta
@@ -71,6 +73,18 @@ def make_rich_story(**fields: Any) -> Story:
     return story
 
 
+def make_story_with(*, authors=3, topics=2, notes=1, **fields: Any) -> Story:
+    """A published story with that many new authors, topics and clarifications."""
+    story = make_published_story(
+        authors=[make_author() for _ in range(authors)],
+        topics=[make_topic() for _ in range(topics)],
+        **fields,
+    )
+    for n in range(notes):
+        make_clarification(story, published_at=timezone.now() - timedelta(minutes=n))
+    return story
+
+
 def make_clarification(story: Story, **fields: Any) -> Clarification:
     defaults = {
         "text": "An earlier version misstated a figure.",
@@ -125,6 +139,48 @@ def image_file(fmt: str = "PNG", size=(8, 6), name: str | None = None):
     Image.new("RGB", size, "teal").save(buffer, format=fmt)
     extension = {"JPEG": "jpg"}.get(fmt, fmt.lower())
     return SimpleUploadedFile(name or f"photo.{extension}", buffer.getvalue())
+
+
+# --- What a page shows ------------------------------------------------------------
+
+
+class PageOutline(HTMLParser):
+    """Headings, scripts and inline-style attributes of a page, in order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.headings: list[int] = []
+        self.script_types: list[str | None] = []
+        self.style_attributes = 0
+        self.labels: set[str] = set()
+        self.inputs: list[str | None] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if re.fullmatch(r"h[1-6]", tag):
+            self.headings.append(int(tag[1]))
+        if tag == "script":
+            self.script_types.append(attributes.get("type"))
+        if "style" in attributes:
+            self.style_attributes += 1
+        if tag == "label":
+            self.labels.add(attributes.get("for"))
+        if tag == "input":
+            self.inputs.append(attributes.get("id"))
+
+
+def outline(response) -> PageOutline:
+    parser = PageOutline()
+    parser.feed(response.content.decode())
+    return parser
+
+
+def json_ld_blocks(response) -> list[dict]:
+    html = response.content.decode()
+    blocks = re.findall(
+        r'<script type="application/ld\+json">(.*?)</script>', html, re.DOTALL
+    )
+    return [json.loads(block) for block in blocks]
 
 
 # --- What an editor posts -----------------------------------------------------------
@@ -193,6 +249,7 @@ def post_story_form(client, story: Story, **changes):
 
 # --- What a reader posts ------------------------------------------------------------
 
+THANKS = "Thanks — your comment is awaiting moderation."
 KEY_RE = re.compile(r'name="captcha_0" value="([0-9a-f]{40})"')
 TOKEN_RE = re.compile(r'name="started" value="([^"]+)"')
 
@@ -227,3 +284,16 @@ def filled_form(client, story: Story, **fields) -> dict:
         "website": "",
     }
     return data | fields
+
+
+def post_comment(client, story: Story, data: dict, **extra):
+    """Send the comment form's `data` where the form posts."""
+    return client.post(form_url(story), data, **extra)
+
+
+def clean_captcha(key: str, answer: str):
+    """What the comment form's CAPTCHA field makes of a key and an answer (raises
+    ValidationError when refused)."""
+    from comments.captcha.field import AtomicCaptchaField
+
+    return AtomicCaptchaField().clean([key, answer])

@@ -1,75 +1,38 @@
 """The browser suite: a real headless Chromium (Playwright) against the site served the
 production way (gunicorn, DEBUG off) on 127.0.0.1, using pytest-django's test database.
 
-Every test module carries `BROWSER_TESTS` marks: transactional database access, so the
-rows a test writes are committed and the site sees them at once; the tables are emptied
-after each test and the data migrations' rows (groups) restored. The suite runs in its
-own pytest invocation (`-m browser`) with its own test database.
+Every test module carries the `BROWSER_TESTS` marks (helpers.py): transactional
+database access, so the rows a test writes are committed and the site sees them at
+once; the tables are emptied after each test and the data migrations' rows (groups)
+restored. The suite runs in its own pytest invocation (`-m browser`) with its own
+test database. Test modules import helpers.py and tests/factories.py, never this file.
 Without Chromium, Java or the npm checkers, tests skip with one loud line, except under
 CI=true, where a missing tool fails them.
 """
 
-import json
 import os
-import re
-import shutil
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from tests.browser.helpers import (
+    CHROMIUM_FLAGS,
+    MIN_SECONDS_TO_SUBMIT,
+    ROOT,
+    VNU_JAR,
+    chromium_path,
+    free_port,
+    missing_tools,
+    open_page,
+    wait_for,
+)
+
 # Playwright's sync API keeps an event loop in this thread; Django would refuse the
 # tests' own (synchronous) database work without this.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-ROOT = Path(__file__).resolve().parents[2]
-AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-# The site's bot trap: posts sooner than this after the form was served are dropped.
-MIN_SECONDS_TO_SUBMIT = 3
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-BROWSER_TESTS = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
-
-
-def chromium_path() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def missing_tools() -> list[str]:
-    missing = []
-    if not chromium_path():
-        missing.append("Chromium (apt-get install chromium)")
-    if not shutil.which("java"):
-        missing.append("Java (apt-get install default-jre-headless)")
-    if not shutil.which("flite"):
-        missing.append("flite, the spoken CAPTCHA (apt-get install flite)")
-    if not AXE_JS.exists() or not VNU_JAR.exists():
-        missing.append("axe-core and vnu-jar (npm ci --ignore-scripts)")
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
-        missing.append("playwright (pip install -r requirements.lock)")
-    return missing
 
 
 @pytest.fixture(scope="session")
@@ -79,27 +42,6 @@ def browser_tools() -> None:
         if os.environ.get("CI"):
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for(url: str, *, seconds: float, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{process.args[:4]} exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer within {seconds}s")
 
 
 @pytest.fixture(scope="session")
@@ -227,68 +169,6 @@ def playwright_browser(browser_tools, django_db_setup):
         connections.close_all()  # before the test database is dropped
 
 
-DOCUMENT_STATUS = re.compile(r"^Failed to load resource: .* status of (\d{3})\b")
-
-
-@dataclass
-class PageProblems:
-    """Console errors and Content-Security-Policy violations seen in a page."""
-
-    console_errors: list[tuple[str, str]] = field(default_factory=list)  # text, url
-    # url -> statuses the main documents loaded from it answered with
-    documents: dict[str, set[int]] = field(default_factory=dict)
-    expected_statuses: set[int] = field(default_factory=set)
-
-    def expect_document_status(self, status: int) -> None:
-        """A page of this journey answers `status` by design (the 404 page, a form
-        sent back with its errors): Chromium's console line about that document's
-        own status is then no problem. Any other failing resource still is."""
-        self.expected_statuses.add(status)
-
-    def on_console(self, message) -> None:
-        if message.type == "error":
-            self.console_errors.append((message.text, message.location.get("url", "")))
-
-    def unexpected(self) -> list[str]:
-        found = []
-        for text, url in self.console_errors:
-            match = DOCUMENT_STATUS.match(text)
-            status = int(match.group(1)) if match else None
-            if status in self.expected_statuses & self.documents.get(url, set()):
-                continue
-            found.append(f"{text} ({url})" if url else text)
-        return found
-
-    def assert_none(self) -> None:
-        assert self.unexpected() == []
-
-
-CSP_LISTENER = """
-document.addEventListener("securitypolicyviolation", (event) => {
-  console.error(`CSP violation: ${event.violatedDirective} ${event.blockedURI}`);
-});
-"""
-
-
-def open_page(browser, *, javascript: bool = True, width: int = 1280):
-    """A fresh context (no cookies) and page; returns (page, problems)."""
-    context = browser.new_context(
-        java_script_enabled=javascript, viewport={"width": width, "height": 900}
-    )
-    context.add_init_script(CSP_LISTENER)
-    page = context.new_page()
-    problems = PageProblems()
-
-    def on_response(response) -> None:
-        if response.request.is_navigation_request():
-            problems.documents.setdefault(response.url, set()).add(response.status)
-
-    page.on("response", on_response)
-    page.on("console", problems.on_console)
-    page.on("pageerror", lambda error: problems.console_errors.append((str(error), "")))
-    return page, problems
-
-
 @pytest.fixture
 def new_page(playwright_browser):
     """Factory: new_page(javascript=True, width=1280) -> (page, problems)."""
@@ -302,22 +182,6 @@ def new_page(playwright_browser):
     yield factory
     for context in contexts:
         context.close()
-
-
-def axe_violations(page) -> list[dict]:
-    """Run axe-core in the page (evaluated through DevTools, so the CSP allows it)."""
-    page.evaluate(AXE_JS.read_text() + "\n;0")
-    result = page.evaluate(
-        "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
-    )
-    return [
-        {
-            "id": violation["id"],
-            "help": violation["help"],
-            "nodes": [node["target"] for node in violation["nodes"]],
-        }
-        for violation in result["violations"]
-    ]
 
 
 @pytest.fixture(scope="session")
@@ -337,26 +201,3 @@ def vnu_url(browser_tools) -> Iterator[str]:
     finally:
         checker.terminate()
         checker.wait(timeout=30)
-
-
-def html_errors(vnu_url: str, html: bytes) -> list[str]:
-    request = urllib.request.Request(
-        f"{vnu_url}?out=json",
-        data=html,
-        headers={"Content-Type": "text/html; charset=utf-8"},
-    )
-    with urllib.request.urlopen(request, timeout=60) as response:
-        messages = json.load(response)["messages"]
-    return [
-        f"line {m.get('lastLine')}: {m['message']}"
-        for m in messages
-        if m["type"] in {"error", "non-document-error"}
-    ]
-
-
-def fetch(url: str) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=30) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()

@@ -2,16 +2,15 @@
 the image/audio CAPTCHA, by mouse, by keyboard only, and with scripts off."""
 
 from comments.models import Comment
-from tests.browser.conftest import BROWSER_TESTS
 from tests.browser.helpers import (
     ANSWER,
     AUDIO,
+    BROWSER_TESTS,
     IMAGE,
     KEY,
     REFRESH,
     SPEAK,
     STATUS,
-    THANKS,
     WRONG_ANSWER,
     WRONG_CAPTCHA,
     BotTimer,
@@ -25,6 +24,7 @@ from tests.browser.helpers import (
     wait_for_audio,
     wait_for_image,
 )
+from tests.factories import THANKS
 
 pytestmark = BROWSER_TESTS
 

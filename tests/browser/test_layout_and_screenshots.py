@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import BROWSER_TESTS, ROOT
 from tests.browser.helpers import (
+    BROWSER_TESTS,
+    ROOT,
     import_demo_story,
     log_in,
     wait_for_image,

@@ -1,8 +1,12 @@
 """Journey 1: a reader goes from the front page to the seed story and sees that it
 was updated, the dated clarification and its topics."""
 
-from tests.browser.conftest import BROWSER_TESTS
-from tests.browser.helpers import CLARIFICATION, HEADLINE, import_demo_story
+from tests.browser.helpers import (
+    BROWSER_TESTS,
+    CLARIFICATION,
+    HEADLINE,
+    import_demo_story,
+)
 
 pytestmark = BROWSER_TESTS
 

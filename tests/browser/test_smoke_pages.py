@@ -1,6 +1,6 @@
 """The plainest pages hold the standards gates before any story exists."""
 
-from tests.browser.conftest import BROWSER_TESTS, axe_violations, fetch, html_errors
+from tests.browser.helpers import BROWSER_TESTS, axe_violations, fetch, html_errors
 
 pytestmark = BROWSER_TESTS
 

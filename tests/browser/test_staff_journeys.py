@@ -7,8 +7,13 @@ import feedparser
 from django.utils import dateformat, timezone
 
 from comments.models import Comment
-from tests.browser.conftest import BROWSER_TESTS, fetch
-from tests.browser.helpers import import_demo_story, log_in, with_password
+from tests.browser.helpers import (
+    BROWSER_TESTS,
+    fetch,
+    import_demo_story,
+    log_in,
+    with_password,
+)
 from tests.factories import (
     make_comment,
     make_editor,

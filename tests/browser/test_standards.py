@@ -8,13 +8,16 @@ from pprint import pformat
 
 import feedparser
 
-from tests.browser.conftest import BROWSER_TESTS, axe_violations, fetch, html_errors
 from tests.browser.helpers import (
     ANSWER,
+    BROWSER_TESTS,
     WRONG_ANSWER,
     WRONG_CAPTCHA,
     BotTimer,
+    axe_violations,
+    fetch,
     fill_comment,
+    html_errors,
     import_demo_story,
     wait_for_image,
 )

@@ -9,14 +9,9 @@ from django.db import connection
 from django.test import Client
 
 from comments.models import Comment
-from tests.factories import filled_form, form_url, make_published_story
+from tests.factories import THANKS, filled_form, make_published_story, post_comment
 
-THANKS = "Thanks — your comment is awaiting moderation."
 CAPTCHA_ERROR = "Please enter the text displayed in the image."
-
-
-def post(client, story, data):
-    return client.post(form_url(story), data)
 
 
 @pytest.mark.django_db
@@ -24,8 +19,8 @@ def test_the_same_post_sent_again_is_acknowledged_and_stored_once(client):
     story = make_published_story()
     data = filled_form(client, story, body="Sent twice by a flaky network.")
 
-    first = post(client, story, data)
-    retry = post(Client(), story, data)  # another connection, no cookies
+    first = post_comment(client, story, data)
+    retry = post_comment(Client(), story, data)  # another connection, no cookies
 
     assert first.status_code == retry.status_code == 302
     assert retry["Location"] == first["Location"]
@@ -41,9 +36,9 @@ def test_the_same_post_sent_again_is_acknowledged_and_stored_once(client):
 def test_a_spent_key_with_other_text_is_a_captcha_error_not_an_acknowledgement(client):
     story = make_published_story()
     data = filled_form(client, story, body="The original text.")
-    post(client, story, data)
+    post_comment(client, story, data)
 
-    changed = post(client, story, data | {"body": "Different text."})
+    changed = post_comment(client, story, data | {"body": "Different text."})
 
     assert changed.status_code == 400
     assert CAPTCHA_ERROR in changed.content.decode()
@@ -54,9 +49,9 @@ def test_a_spent_key_with_other_text_is_a_captcha_error_not_an_acknowledgement(c
 def test_a_spent_key_with_a_wrong_answer_is_not_recognised(client):
     story = make_published_story()
     data = filled_form(client, story)
-    post(client, story, data)
+    post_comment(client, story, data)
 
-    guessed = post(client, story, data | {"captcha_1": "xxxxxx"})
+    guessed = post_comment(client, story, data | {"captcha_1": "xxxxxx"})
 
     assert guessed.status_code == 400
     assert Comment.objects.count() == 1
@@ -77,7 +72,7 @@ def test_the_same_post_sent_at_once_from_eight_places_is_acknowledged_everywhere
             reader = Client()
             connection.ensure_connection()
             barrier.wait(timeout=10)
-            statuses.append(post(reader, story, data).status_code)
+            statuses.append(post_comment(reader, story, data).status_code)
         finally:
             connection.close()
 

@@ -2,8 +2,6 @@
 
 import threading
 
-from django.core.cache.backends.filebased import FileBasedCache
-
 from newsroom.cache import LockingFileBasedCache
 
 WORKERS, EACH = 8, 40
@@ -31,10 +29,3 @@ def count_concurrently(backend_class, folder) -> int:
 
 def test_concurrent_increments_are_never_lost(tmp_path):
     assert count_concurrently(LockingFileBasedCache, tmp_path) == WORKERS * EACH
-
-
-def test_the_plain_file_cache_loses_increments_which_is_why_we_lock(tmp_path):
-    # The comparison that shows the test above can fail.
-    results = [count_concurrently(FileBasedCache, tmp_path / str(n)) for n in range(5)]
-
-    assert min(results) < WORKERS * EACH

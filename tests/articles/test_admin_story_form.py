@@ -1,0 +1,97 @@
+"""The editors' story page, driven through the test client as an editor would:
+slugs, bylines, previews and share links, lead images, deletion."""
+
+import pytest
+from django.urls import reverse
+
+from articles.models import SlugHistory, Story
+from tests.factories import (
+    change_url,
+    form_data,
+    image_file,
+    make_author,
+    make_clarification,
+    make_published_story,
+    make_story,
+    post_story_form,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_slug_changed_in_the_admin_keeps_the_old_address_working(client, editor):
+    story = make_published_story(slug="old-slug")
+    old_url = story.get_absolute_url()
+
+    response = post_story_form(client, story, slug="new-slug")
+    story.refresh_from_db()
+
+    assert response.status_code == 302
+    assert story.slug == "new-slug"
+    assert SlugHistory.objects.get().slug == "old-slug"
+    redirect = client.get(old_url)
+    assert redirect.status_code == 301
+    assert redirect["Location"].endswith(story.get_absolute_url())
+
+
+def test_bylines_keep_the_editors_order_numbered_without_gaps(client, editor):
+    first, second = make_author(name="First"), make_author(name="Second")
+    story = make_story(authors=[first, second])
+    post_story_form(
+        client, story, **{"bylines-0-position": "7", "bylines-1-position": "3"}
+    )
+
+    assert [(b.author.name, b.position) for b in story.bylines.all()] == [
+        ("Second", 0),
+        ("First", 1),
+    ]
+
+
+def test_a_draft_offers_a_preview_and_a_share_link_that_works(client, editor):
+    story = make_story(headline="Secret plans", body="Draft text.")
+
+    page = client.get(change_url(story))
+    share_url = page.context["share_url"]
+    client.logout()
+    shared = client.get(share_url)
+
+    assert page.context["preview_url"] == reverse(
+        "articles:story-preview", kwargs={"pk": story.pk}
+    )
+    assert share_url.startswith("http://testserver/share/")
+    assert share_url in page.content.decode()
+    assert shared.status_code == 200
+    assert "Secret plans" in shared.content.decode()
+
+
+def test_a_live_story_offers_no_share_link(client, editor):
+    page = client.get(change_url(make_published_story()))
+
+    assert "share_url" not in page.context
+
+
+def test_a_lead_image_without_description_is_refused_in_the_admin(client, editor):
+
+    story = make_story()
+    data = form_data(client.get(change_url(story))) | {
+        "_save": "Save",
+        "lead_image": image_file(),
+    }
+
+    response = client.post(change_url(story), data)
+
+    assert response.status_code == 200
+    assert "Describe the lead image" in response.content.decode()
+    assert not Story.objects.get(pk=story.pk).lead_image
+
+
+def test_a_story_with_a_published_clarification_cannot_be_deleted(client, editor):
+    story = make_published_story()
+    make_clarification(story)
+
+    response = client.post(
+        reverse("admin:articles_story_delete", args=[story.pk]), {"post": "yes"}
+    )
+
+    assert response.status_code == 403
+    assert Story.objects.filter(pk=story.pk).exists()
