@@ -22,8 +22,8 @@ from django.utils.text import Truncator
 from articles.models import Author, Story
 from comments import rules
 from comments.models import Comment, ModerationEvent, ModerationWord, accepts_comments
-from comments.throttle import keyed_hash
 from newsroom.pagecache import bump_story_on_commit
+from newsroom.throttle import keyed_hash
 
 log = logging.getLogger(__name__)
 

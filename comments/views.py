@@ -18,13 +18,13 @@ from comments.forms import CommentForm
 from comments.models import COMMENTS_PER_PAGE, Comment, accepts_comments
 from comments.services import CommentsClosed, submit_comment
 from comments.throttle import (
-    client_ip,
     count_wrong_answer,
     new_code_over_limit,
-    over_limit,
+    over_budget,
     too_many_wrong_answers,
 )
 from newsroom.outages import UNAVAILABLE, unavailable
+from newsroom.throttle import client_ip
 
 log = logging.getLogger(__name__)
 
@@ -214,8 +214,8 @@ def _spend_key_and_submit(
         data = form.cleaned_data
         ip = client_ip(request)
         # Both counters count every accepted post, so neither dodges the other.
-        ip_over = over_limit("ip", ip, limit=settings.COMMENTS_THROTTLE_PER_IP)
-        email_over = over_limit(
+        ip_over = over_budget("ip", ip, limit=settings.COMMENTS_THROTTLE_PER_IP)
+        email_over = over_budget(
             "email", data["email"], limit=settings.COMMENTS_THROTTLE_PER_EMAIL
         )
         if ip_over or email_over:

@@ -290,8 +290,8 @@ COMMENTS_THROTTLE_REFRESH_PER_IP = env.get_int("NEWSROOM_CAPTCHA_REFRESH_PER_IP"
 # Wrong CAPTCHA answers per client IP in the same window; past it, none is checked.
 COMMENTS_THROTTLE_WRONG_PER_IP = env.get_int("NEWSROOM_CAPTCHA_WRONG_PER_IP", 10)
 # Reverse proxies in front of the app that append to X-Forwarded-For (0: none, use
-# the TCP peer address; 1: nginx only).
-COMMENTS_TRUSTED_PROXY_HOPS = env.get_int("NEWSROOM_TRUSTED_PROXY_HOPS", 0)
+# the TCP peer address; 1: nginx only): comment throttles and sign-in throttling.
+TRUSTED_PROXY_HOPS = env.get_int("NEWSROOM_TRUSTED_PROXY_HOPS", 0)
 # A form posted sooner than this after it was served is a bot (dropped silently).
 COMMENTS_MIN_SECONDS_TO_SUBMIT = env.get_int("NEWSROOM_COMMENTS_MIN_SECONDS", 3)
 # Raw commenter IPs are erased after this many days (purge_comment_ips, from cron).

@@ -9,7 +9,7 @@ from django.db import connections
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
-from comments.throttle import keyed_hash
+from newsroom.throttle import keyed_hash
 
 
 def consume_captcha(key: str, answer: str) -> bool:

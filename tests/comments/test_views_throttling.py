@@ -4,7 +4,7 @@
 import pytest
 
 from comments.models import Comment
-from comments.throttle import client_ip
+from newsroom.throttle import client_ip
 from tests.factories import filled_form, make_published_story, post_comment
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +32,7 @@ def test_too_many_comments_from_one_address_get_429_keeping_the_text(client, set
 
 def test_too_many_comments_with_one_email_from_many_addresses_get_429(client, settings):
     settings.COMMENTS_THROTTLE_PER_EMAIL = 2
-    settings.COMMENTS_TRUSTED_PROXY_HOPS = 1
+    settings.TRUSTED_PROXY_HOPS = 1
     story = make_published_story()
     codes = [
         post_comment(
@@ -48,7 +48,7 @@ def test_too_many_comments_with_one_email_from_many_addresses_get_429(client, se
 
 
 def test_behind_trusted_proxies_the_client_is_read_from_the_right(rf, settings):
-    settings.COMMENTS_TRUSTED_PROXY_HOPS = 1
+    settings.TRUSTED_PROXY_HOPS = 1
     request = rf.get(
         "/", REMOTE_ADDR="10.1.1.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9"
     )
