@@ -22,7 +22,7 @@ ALLOWED_HOSTS = env.get_list(
 CSRF_TRUSTED_ORIGINS = env.get_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "newsroom.apps.DeskAdminConfig",  # django.contrib.admin with our sign-in
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django.contrib.postgres",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "captcha",
     "articles",
     "comments",
@@ -47,6 +49,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -168,6 +171,16 @@ AUTH_PASSWORD_VALIDATORS = [
         "NumericPasswordValidator",
     )
 ]
+
+# Signing in to the desk (newsroom/signin.py): failures per account and per client
+# before a cool-off, in the shared cache; two-factor sign-in for everyone with
+# admin access when required.
+SIGNIN_FAILURES_PER_ACCOUNT = env.get_int("NEWSROOM_SIGNIN_FAILURES_PER_ACCOUNT", 5)
+SIGNIN_FAILURES_PER_CLIENT = env.get_int("NEWSROOM_SIGNIN_FAILURES_PER_CLIENT", 20)
+SIGNIN_COOLOFF_MINUTES = env.get_int("NEWSROOM_SIGNIN_COOLOFF_MINUTES", 15)
+REQUIRE_TWO_FACTOR = env.get_bool("NEWSROOM_REQUIRE_TWO_FACTOR", False)
+# The name authenticator apps show for this site's codes.
+OTP_TOTP_ISSUER = env.get("NEWSROOM_SITE_NAME", "Newsroom")
 
 # --- Internationalisation ------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -7,9 +7,6 @@ from newsroom import views
 
 handler500 = "newsroom.outages.server_error"
 
-admin.site.site_header = f"{settings.SITE_NAME} desk"
-admin.site.site_title = f"{settings.SITE_NAME} desk"
-admin.site.index_title = "Stories, clarifications and comments"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),

@@ -35,10 +35,10 @@ def test_the_story_list_costs_the_same_queries_however_many_stories(
     for _ in range(stories):
         make_rich_story()
 
-    # Session, user, 2 permission lookups, topic and author filter choices, 2
-    # counts, the page of stories, its bylines with authors, its topics, 2 for the
-    # date hierarchy: none of them per story.
-    with django_assert_num_queries(13):
+    # Session, user, whether they turned two-factor sign-in on, 2 permission
+    # lookups, topic and author filter choices, 2 counts, the page of stories, its
+    # bylines with authors, its topics, 2 for the date hierarchy: none per story.
+    with django_assert_num_queries(14):
         response = client.get(CHANGELIST)
 
     assert response.status_code == 200
