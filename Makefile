@@ -35,7 +35,7 @@ OS_PACKAGES := flite
 BROWSER_PACKAGES := chromium fonts-dejavu-core
 
 .PHONY: help setup setup-run os-packages browser-tools run dev test test-browser lint lock \
-	stop-db reset-data screenshots bench
+	stop-db reset-data screenshots bench backup restore
 
 help:
 	@echo "make run    serve the site with demo content on http://127.0.0.1:$${PORT:-8000}"
@@ -45,6 +45,8 @@ help:
 	@echo "make screenshots    regenerate docs/screenshots/ with the browser suite"
 	@echo "make lock   re-pin requirements.lock and requirements-dev.lock after editing pyproject.toml"
 	@echo "make bench  generate a corpus and measure the site with wrk (docs/performance.md)"
+	@echo "make backup [BACKUP=folder]   back up the database and the uploaded files"
+	@echo "make restore BACKUP=folder [FORCE=1]   restore a backup into an empty database"
 	@echo "make reset-data   stop the embedded database and delete .data/ (demo data, uploads)"
 
 # The virtualenv is recreated when missing or when its Python no longer runs.
@@ -151,6 +153,17 @@ lock: setup
 	$(PY) -m piptools compile --quiet --extra dev --strip-extras --allow-unsafe \
 	  --no-emit-index-url --no-emit-find-links -c requirements.lock \
 	  -o requirements-dev.lock pyproject.toml
+
+# A backup folder of the database and the uploaded files (docs/operations.md);
+# BACKUP=folder to choose where (default .data/backups/newsroom-<UTC time>).
+backup: setup-run
+	@$(PY) -m newsroom.run --manage backup $(if $(BACKUP),--to "$(BACKUP)")
+
+# Restore BACKUP=folder into an empty database (FORCE=1 replaces what is there).
+restore: setup-run
+	@if [ -z "$(BACKUP)" ]; then \
+	  echo "Say which backup: make restore BACKUP=.data/backups/newsroom-<time>" >&2; exit 2; fi
+	@$(PY) -m newsroom.run --manage restore "$(BACKUP)" $(if $(FORCE),--force)
 
 stop-db: setup-run
 	$(PY) -m newsroom.devdb stop

@@ -1,8 +1,17 @@
-from django.contrib.admin.apps import AdminConfig
+from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
-class DeskAdminConfig(AdminConfig):
+class NewsroomConfig(AppConfig):
+    """The project package as an app: its management commands (backup, restore)."""
+
+    name = "newsroom"
+    default = True
+
+
+class DeskAdminConfig(admin_apps.AdminConfig):
     """django.contrib.admin, with the desk's site (throttled and two-factor sign-in,
     newsroom/signin.py) as `admin.site`."""
 
+    default = False
     default_site = "newsroom.signin.DeskSite"

@@ -6,6 +6,7 @@ Ctrl-C or SIGTERM stops the site and the embedded database if this process start
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import secrets
 import signal
@@ -98,24 +99,40 @@ def server_command(*, dev: bool, port: str) -> list[str]:
 
 
 def serve(command: list[str]) -> int:
-    server = subprocess.Popen(
-        command,
-        # A parent without job control may leave SIGINT ignored; the server needs it.
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
+    """Run the app server until it exits or we are told to stop (Ctrl-C, SIGTERM),
+    then stop it and everything it started.
 
-    def forward_term(signum: int, frame: object) -> None:
-        if server.poll() is None:
-            server.send_signal(signal.SIGTERM)
+    The server runs in a process group of its own: a terminal's Ctrl-C reaches this
+    process only, which then stops the server's whole group in order (SIGTERM, then
+    SIGKILL after STOP_SECONDS), so one Ctrl-C is enough even when a worker would
+    ignore SIGINT."""
+    server = subprocess.Popen(command, process_group=0)
+    try:
+        return server.wait()
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        stop_group(server)
 
-    signal.signal(signal.SIGTERM, forward_term)
-    while True:
+
+# Seconds the app server gets to finish its requests before it is killed.
+STOP_SECONDS = 6
+
+
+def stop_group(process: subprocess.Popen) -> None:
+    for signum, seconds in ((signal.SIGTERM, STOP_SECONDS), (signal.SIGKILL, 5)):
         try:
-            return server.wait()
-        except KeyboardInterrupt:
-            # A terminal's Ctrl-C reaches the server too; a bare `kill -INT` does not.
-            if server.poll() is None:
-                server.send_signal(signal.SIGINT)
+            os.killpg(process.pid, signum)
+        except ProcessLookupError:
+            return  # the group is gone
+        try:
+            process.wait(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            continue
+        # The leader is gone; workers it left behind go with the group.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        return
 
 
 def stop_on_sigterm(signum: int, frame: object) -> None:
@@ -123,10 +140,17 @@ def stop_on_sigterm(signum: int, frame: object) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    # Until the server runs, SIGTERM unwinds through `finally` like Ctrl-C does.
+    # SIGTERM unwinds through `finally` like Ctrl-C does.
     signal.signal(signal.SIGTERM, stop_on_sigterm)
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dev", action="store_true", help="runserver with DEBUG on")
+    parser.add_argument(
+        "--manage",
+        nargs=argparse.REMAINDER,
+        metavar="COMMAND",
+        help="run one manage.py command with make run's database and settings "
+        "(make backup, make restore)",
+    )
     args = parser.parse_args(argv)
     port = str(env.get_int("PORT", 8000))
     try:
@@ -138,6 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"==> database {database_url} ({where})", flush=True)
     try:
         prepare_environment(dev=args.dev)
+        if args.manage:
+            manage(*args.manage)
+            return 0
         manage("migrate", "--noinput")
         manage("load_demo")
         if not args.dev:
@@ -145,7 +172,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"==> serving http://127.0.0.1:{port}/ (Ctrl-C stops)", flush=True)
         return serve(server_command(dev=args.dev, port=port))
     except subprocess.CalledProcessError as error:
-        print(f"Set-up step failed: {' '.join(error.cmd[1:])}", file=sys.stderr)
+        if not args.manage:  # the command said why itself
+            print(f"Set-up step failed: {' '.join(error.cmd[1:])}", file=sys.stderr)
         return error.returncode or 1
     except KeyboardInterrupt:
         return 130

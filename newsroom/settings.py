@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "captcha",
+    "newsroom",  # backup and restore commands
     "articles",
     "comments",
 ]

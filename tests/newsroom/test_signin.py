@@ -247,4 +247,3 @@ def test_when_required_staff_set_two_factor_up_before_anything_else(
     refused = client.post(TWO_FACTOR, {"code": next_code(device, monkeypatch)})
     assert "This site requires it for everyone" in refused.content.decode()
     assert TOTPDevice.objects.filter(confirmed=True).exists()
-
