@@ -34,14 +34,18 @@ OS_PACKAGES := flite
 # What the browser suite needs (CI installs these; elsewhere the suite skips loudly).
 BROWSER_PACKAGES := chromium fonts-dejavu-core
 
-.PHONY: help setup setup-run os-packages browser-tools run dev test test-browser lint lock \
-	stop-db reset-data screenshots bench backup restore
+.PHONY: help setup setup-run os-packages browser-tools fault-tools run dev test \
+	test-browser test-properties test-faults fuzz lint lock stop-db reset-data \
+	screenshots bench backup restore
 
 help:
 	@echo "make run    serve the site with demo content on http://127.0.0.1:$${PORT:-8000}"
 	@echo "make test   run lint, migration check and the whole test suite"
 	@echo "make dev    runserver with DEBUG on, for development"
 	@echo "make test-browser   only the real-browser suite (Chromium, axe-core, vnu)"
+	@echo "make test-properties   2,000 generated inputs per form, parser and page (CI)"
+	@echo "make test-faults    the database and Redis broken under load; one Ctrl-C"
+	@echo "make fuzz           20,000 generated inputs per property"
 	@echo "make screenshots    regenerate docs/screenshots/ with the browser suite"
 	@echo "make lock   re-pin requirements.lock and requirements-dev.lock after editing pyproject.toml"
 	@echo "make bench  generate a corpus and measure the site with wrk (docs/performance.md)"
@@ -114,6 +118,13 @@ setup-run: $(STAMP_RUN) os-packages
 	@$(call check_installed,$(STAMP_RUN))
 
 # make test, make bench: the development tools and the browser suite's checkers too.
+# What the fault suite breaks: a private redis-server.
+fault-tools:
+	@command -v redis-server >/dev/null || { \
+	  echo "==> installing redis-server (the fault suite starts its own)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends redis-server >/dev/null; }
+
 setup: $(STAMP_DEV) os-packages node_modules/.installed
 	@$(call check_installed,$(STAMP_DEV))
 
@@ -132,6 +143,19 @@ test: lint
 	  $(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
 	$(PY) -m pytest -m browser tests/browser
+
+# Generated inputs (hypothesis) against every form, the importer's parser, search and
+# pagination: 2,000 per test (make test runs 100); `make fuzz` runs 20,000.
+test-properties: setup
+	HYPOTHESIS_PROFILE=ci $(PY) -m pytest tests -k properties
+
+fuzz: setup
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests -k properties
+
+# The fault suite: PostgreSQL and Redis stopped and frozen under load, and one Ctrl-C
+# for make run (about 2 minutes; docs/operations.md).
+test-faults: setup fault-tools
+	$(PY) -m pytest -m faults tests/faults
 
 # Only the real-browser suite (Chromium, axe-core, vnu), in its own test database.
 test-browser: setup

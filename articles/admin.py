@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, Model, OuterRef, QuerySet
@@ -32,6 +33,33 @@ from articles.services import (
     save_story,
     unpublish_story,
 )
+
+
+class _IdsOnly:
+    """Re-rendering a refused form, the autocomplete widgets look up the values that
+    were posted; one that is not an id (a tampered post) is dropped, not a 500."""
+
+    def optgroups(self, name: str, value: list[str], attr: Any = None) -> list:
+        ids = [v for v in value if str(v).isdecimal() and len(str(v)) < 19]
+        return super().optgroups(name, ids, attr)
+
+
+class IdsOnlyAutocompleteSelect(_IdsOnly, AutocompleteSelect):
+    pass
+
+
+class IdsOnlyAutocompleteSelectMultiple(_IdsOnly, AutocompleteSelectMultiple):
+    pass
+
+
+def _autocomplete(db_field: Any, model_admin: admin.options.BaseModelAdmin) -> Any:
+    widget = (
+        IdsOnlyAutocompleteSelectMultiple
+        if db_field.many_to_many
+        else IdsOnlyAutocompleteSelect
+    )
+    return widget(db_field, model_admin.admin_site)
+
 
 # Publishing actions are offered on the list and on the story's own page.
 BOTH = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
@@ -90,6 +118,13 @@ class BylineInline(admin.TabularInline):
     extra = 1
     autocomplete_fields = ["author"]
     fields = ["author", "role", "position"]
+
+    def formfield_for_foreignkey(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> Any:
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs.setdefault("widget", _autocomplete(db_field, self))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class PublishedClarificationInline(admin.TabularInline):
@@ -185,6 +220,13 @@ class StoryAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).for_editing()
+
+    def formfield_for_manytomany(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> Any:
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs.setdefault("widget", _autocomplete(db_field, self))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_readonly_fields(
         self, request: HttpRequest, obj: Model | None = None
@@ -317,6 +359,13 @@ class ClarificationAdmin(admin.ModelAdmin):
         if obj is not None and obj.is_published:
             return self.fields
         return self.readonly_fields
+
+    def formfield_for_foreignkey(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> Any:
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs.setdefault("widget", _autocomplete(db_field, self))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description="clarification")
     def excerpt(self, clarification: Clarification) -> str:

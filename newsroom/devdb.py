@@ -34,7 +34,7 @@ DATABASE_NAME = "newsroom"
 # Below Linux's ephemeral range (32768-60999), where outgoing connections can hold a
 # port; one per purpose so a test run never stops the database a running site uses.
 PREFERRED_PORTS = {"run": 15432, "test": 15433}
-DISPOSABLE_PURPOSES = {"test", "bench", "probe"}
+DISPOSABLE_PURPOSES = {"test", "bench", "probe", "faults"}
 SYSTEM_BINDIRS = Path("/usr/lib/postgresql")
 CLONE_NEWUSER = 0x10000000
 
@@ -161,13 +161,14 @@ def url(port: int, database: str = DATABASE_NAME) -> str:
     return f"postgres://postgres@127.0.0.1:{port}/{database}"
 
 
-def start(purpose: str = "run") -> tuple[str, bool]:
-    """Make sure this purpose's server runs. Returns (DATABASE_URL, started_now)."""
+def start(purpose: str = "run", *, port: int | None = None) -> tuple[str, bool]:
+    """Make sure this purpose's server runs (on `port` if given). Returns
+    (DATABASE_URL, started_now)."""
     bindir = find_bindir()
     state = cluster_dir(purpose, major_version(bindir))
     data, log = state / "data", state / "server.log"
-    if port := running_port(data):
-        return url(port), False
+    if running := running_port(data):
+        return url(running), False
     state.mkdir(parents=True, exist_ok=True)
     if not (data / "PG_VERSION").exists():
         result = _run_unprivileged(
@@ -177,7 +178,7 @@ def start(purpose: str = "run") -> tuple[str, bool]:
         )
         if result.returncode:
             raise DevDBError(f"initdb failed:\n{result.stdout}{result.stderr}")
-    port = _free_port(PREFERRED_PORTS.get(purpose, 15434))
+    port = port or _free_port(PREFERRED_PORTS.get(purpose, 15434))
     options = f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories=''"
     if purpose in DISPOSABLE_PURPOSES:
         # Thrown away after the run: durability traded for speed. The site's own

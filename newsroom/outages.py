@@ -105,12 +105,14 @@ class _Watchdog:
                     if now >= deadline
                 ]
             for token, deadline, wrappers, cancelled in overdue:
-                if not cancelled:
+                # A database that failed to answer a cancel a moment ago is cut at
+                # once: asking it again would hold up the other late requests.
+                if not cancelled and not database_resting():
                     self._cancel(wrappers)
                     with self.lock:
                         if token in self.watched:
                             self.watched[token] = (deadline, wrappers, True)
-                elif now >= deadline + CANCEL_SECONDS:
+                elif database_resting() or now >= deadline + CANCEL_SECONDS:
                     self._cut(wrappers)
                     with self.lock:
                         self.watched.pop(token, None)
@@ -125,7 +127,7 @@ class _Watchdog:
             try:
                 raw.cancel_safe(timeout=CANCEL_SECONDS)
             except Exception as error:  # a frozen or gone server: cut it next
-                log.warning("Cancelling a late query failed: %s", error)
+                database_failed(f"cancelling a late query failed: {error}")
 
     def _cut(self, wrappers: list[Any]) -> None:
         for raw in self._raw(wrappers):

@@ -1,4 +1,5 @@
 import contextlib
+import os
 import urllib.parse
 
 import pytest
@@ -81,3 +82,22 @@ def dead_redis(settings, free_port):
     yield
     for alias in ("default", "pages"):
         caches[alias].close()
+
+
+# Property-based tests (hypothesis): a few examples in a developer's run, 2,000 per
+# test in `make test-properties` (CI), 20,000 in `make fuzz`.
+def _hypothesis_profiles() -> None:
+    from hypothesis import HealthCheck, settings
+
+    common = {
+        "deadline": None,  # real PostgreSQL: time is not the property under test
+        "suppress_health_check": [HealthCheck.function_scoped_fixture],
+        "derandomize": False,
+    }
+    settings.register_profile("dev", max_examples=100, **common)
+    settings.register_profile("ci", max_examples=2_000, **common)
+    settings.register_profile("fuzz", max_examples=20_000, **common)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+_hypothesis_profiles()
