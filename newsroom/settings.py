@@ -217,6 +217,8 @@ if smtp_host:
                 "username": env.get("NEWSROOM_SMTP_USER", ""),
                 "password": env.get("NEWSROOM_SMTP_PASSWORD", ""),
                 "use_tls": env.get_bool("NEWSROOM_SMTP_TLS", True),
+                # A mail server that hangs must not hold a request for long.
+                "timeout": 10,
             },
         }
     }
