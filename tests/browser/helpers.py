@@ -312,5 +312,5 @@ def log_in(page, site_url: str, user) -> None:
     page.goto(f"{site_url}/admin/")
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{site_url}/admin/")
