@@ -98,10 +98,15 @@ class CommentForm:
 
 
 class Bench:
+    """One run, step by step (`run`). What it starts goes into `processes` and
+    `databases`, which main() stops and drops however the run ends."""
+
     def __init__(self, args, processes: Processes, databases: Databases) -> None:
         self.args, self.processes, self.databases = args, processes, databases
         self.runs = args.rounds + 1  # and the warm-up
         self.environments: dict[str, dict] = {}
+        self.urls: dict = {}  # bench.probe urls: the pages the rows request
+        self.stories: list[str] = []  # every published story's address
         self.servers: dict[str, AppServer] = {}
         self.tallies: dict[str, Counter] = {}  # every run's, the warm-up included
         self.report: dict = {
@@ -126,9 +131,9 @@ class Bench:
 
     def run(self, started: float) -> dict:
         self.make_corpora()
-        self.in_process_facts()
         self.urls = python_json(self.big, "-m", "bench.probe", "urls")
         self.stories = python_json(self.big, "-m", "bench.probe", "stories")
+        self.in_process_facts()
         self.start_servers()
         targets = self.targets()
         self.report["targets"] = {t.name: t.url for t in targets}
@@ -175,8 +180,8 @@ class Bench:
         self.report["cost_rounds"] = cost
         self.report["cost"] = cost[-1]  # corpus sizes and plans
         queries = python_json(self.big, "-m", "bench.probe", "queries")
-        story_id = python_json(self.big, "-m", "bench.probe", "urls")["story_id"]
-        queries |= python_json(self.peer, "-m", "bench.peer.probe", str(story_id))
+        story_id = str(self.urls["story_id"])
+        queries |= python_json(self.peer, "-m", "bench.peer.probe", story_id)
         self.report["queries"] = queries
         log("queries per request and 1×/10× page cost measured in-process")
 
