@@ -2,15 +2,22 @@
 
     DJANGO_SETTINGS_MODULE=bench.settings DATABASE_URL=… python -m bench.probe queries
     … python -m bench.probe cost
+    … python -m bench.probe urls
+    … python -m bench.probe stories
 
-`queries`: queries per request of every wrk row (Django's test client, no server).
+`queries`: queries per request of every wrk row of the site (Django's test client, no
+server), each in the cache state its row runs in. S_first: a cold server's first page
+(every cache empty: it creates the site stamp, with the two queries that look for the
+next scheduled story and note, and renders the topics bar). S_cold: any other story
+on that server (its page and comment thread are new, the topics bar is not). S_miss
+and H/T/F_miss: page-cache misses with the fragments and stamps warm. Hits: none.
 `cost`: median service time of the reader pages with caching off, and EXPLAIN of
 every SELECT they run plus the moderators' queue: the data-growth row compares
 these between the 1× and the 10× corpus.
+`urls`: the pages the rows request. `stories`: every published story's address.
 """
 
 import json
-import re
 import statistics
 import sys
 import time
@@ -21,17 +28,18 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.core import signing  # noqa: E402
-from django.core.cache import cache  # noqa: E402
+from django.core.cache import caches  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from articles.models import Author, Story, Topic  # noqa: E402
 from bench.corpus import HOT_SLUG  # noqa: E402
+from bench.counting import count  # noqa: E402
 from comments.forms import TOKEN_SALT as SALT  # noqa: E402
 from comments.models import Comment  # noqa: E402
 
-WRITES = re.compile(r"^\s*(INSERT|UPDATE|DELETE)", re.I)
+CACHES = ("default", "pages")
 
 
 def pages() -> dict[str, str]:
@@ -47,40 +55,26 @@ def pages() -> dict[str, str]:
     }
 
 
-def count(client: Client, method: str, url: str, **kwargs) -> dict:
-    with CaptureQueriesContext(connection) as captured:
-        response = getattr(client, method)(url, **kwargs)
-    sql = [q["sql"] for q in captured]
-    return {
-        "status": response.status_code,
-        "queries": len(sql),
-        "writes": sum(bool(WRITES.match(s)) for s in sql),
-    }
-
-
 def queries() -> dict:
-    """Queries per request of each wrk row (and whether any of them writes)."""
+    """Queries per request of each wrk row of the site (and how many write)."""
     from captcha.models import CaptchaStore
 
     urls = pages()
     story = Story.objects.get(slug=HOT_SLUG)
+    another = Story.objects.published().exclude(pk=story.pk).first()
     client = Client()
-    out = {}
-    settings.PAGE_CACHE_SECONDS = 0
-    out["S_miss"] = count(client, "get", urls["story"])
-    settings.PAGE_CACHE_SECONDS = 600
-    cache.clear()
-    client.get(urls["story"])
+    for alias in CACHES:
+        caches[alias].clear()
+    out = {"S_first": count(client, "get", another.get_absolute_url())}
+    out["S_cold"] = count(client, "get", urls["story"])
+    out["S_miss"] = count(client, "get", urls["story"] + "?p=probe")
     out["S_hit"] = count(client, "get", urls["story"])
     etag = client.get(urls["story"])["ETag"]
     out["S_304"] = count(client, "get", urls["story"], headers={"if-none-match": etag})
     for row, page in (("H", "home"), ("T", "topic"), ("F", "feed")):
         client.get(urls[page])
         out[row] = count(client, "get", urls[page])
-    settings.PAGE_CACHE_SECONDS = 0
-    for row, page in (("H", "home"), ("T", "topic"), ("F", "feed")):
-        out[row + "_miss"] = count(client, "get", urls[page])
-    settings.PAGE_CACHE_SECONDS = 600
+        out[row + "_miss"] = count(client, "get", urls[page] + "?p=probe")
     key = CaptchaStore.generate_key()
     fields = {"name": "Bench Reader", "email": "reader@example.org"}
     # The form's signed "served at" token, as if served a minute ago.
@@ -104,8 +98,20 @@ def queries() -> dict:
         f"/bench/insert/{story.pk}/",
         data=fields | {"body": "An in-process probe comment."},
     )
-    cache.clear()
+    for alias in CACHES:
+        caches[alias].clear()
     return out
+
+
+def urls() -> dict:
+    """What the rows request, and the hot story's id (its comment form, P, E)."""
+    return pages() | {"story_id": Story.objects.get(slug=HOT_SLUG).pk}
+
+
+def stories() -> list[str]:
+    """Every published story's address, in id order."""
+    published = Story.objects.published().only("slug", "published_at").order_by("pk")
+    return [story.get_absolute_url() for story in published]
 
 
 def plan_nodes(sql: str) -> list[str]:
@@ -179,14 +185,8 @@ def cost(repeat: int = 40) -> dict:
 
 
 def main() -> None:
-    what = sys.argv[1]
-    if what == "urls":
-        result = pages()
-    elif what == "queries":
-        result = queries()
-    else:
-        result = cost()
-    print(json.dumps(result))
+    commands = {"urls": urls, "queries": queries, "cost": cost, "stories": stories}
+    print(json.dumps(commands[sys.argv[1]]()))
 
 
 if __name__ == "__main__":
