@@ -11,7 +11,7 @@ app_name = "articles"
 # share links are per-reader (never_cache); search is not cached (a page per query).
 
 urlpatterns = [
-    path("", public_page(views.HomeView.as_view()), name="home"),
+    path("", public_page(views.HomeView.as_view(), parameters=("page",)), name="home"),
     path(
         "articles/<int:year>/<int:month>/<int:day>/<slug:slug>/",
         public_page(views.story_detail),
@@ -21,17 +21,17 @@ urlpatterns = [
     path("share/<str:token>/", views.story_share, name="story-share"),
     path(
         "topics/<slug:slug>/",
-        public_page(views.TopicView.as_view()),
+        public_page(views.TopicView.as_view(), parameters=("page",)),
         name="topic-detail",
     ),
     path(
         "authors/<slug:slug>/",
-        public_page(views.AuthorView.as_view()),
+        public_page(views.AuthorView.as_view(), parameters=("page",)),
         name="author-detail",
     ),
     path(
         "clarifications/",
-        public_page(views.ClarificationListView.as_view()),
+        public_page(views.ClarificationListView.as_view(), parameters=("page",)),
         name="clarification-list",
     ),
     path("search/", views.SearchView.as_view(), name="search"),
@@ -84,7 +84,7 @@ urlpatterns = [
     # For crawlers.
     path(
         "sitemap.xml",
-        public_page(sitemap),
+        public_page(sitemap, parameters=("p",)),
         {"sitemaps": sitemaps.SITEMAPS},
         name="sitemap",
     ),

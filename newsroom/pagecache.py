@@ -42,11 +42,11 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache as once
-from functools import wraps
+from functools import cached_property, wraps
 from http import HTTPStatus
 from pathlib import Path
 from types import SimpleNamespace
@@ -72,10 +72,12 @@ PREFIX = "newsroom:pages:"
 SITE = "site"
 # Stamps outlive any page by far; a stamp that expires anyway just starts afresh.
 STAMP_SECONDS = 30 * 24 * 60 * 60
-# Query parameters a cached page may depend on (pagination). The views ignore any
-# other parameter, so it must not make a new cache entry either: `?utm_source=…`
-# links share the page, and a flood of `/?x=1`, `/?x=2`… can't fill the cache.
-PAGE_PARAMETERS = ("page", "p")
+# Query parameters some cached page depends on (pagination), as the views declare
+# them (public_page(view, parameters=…)). Any other parameter never makes a new
+# cache entry: `?utm_source=…` links share the page, and a flood of `/?x=1`,
+# `/?x=2`… can't fill the cache; a page that ignores `page` (a story) is served from
+# its one entry whatever `?page=` says.
+_parameters: set[str] = set()
 # Headers never stored with a page: they are per response or recomputed on a hit.
 UNSTORED_HEADERS = {"set-cookie", "date", "etag", "last-modified", "x-page-cache"}
 # Stored headers a 304 repeats (RFC 9110 15.4.5).
@@ -286,12 +288,18 @@ def _shared_headers(response: HttpResponseBase) -> None:
     )
 
 
-def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def public_page(
+    view: Callable[..., HttpResponse], *, parameters: tuple[str, ...] = ()
+) -> Callable[..., HttpResponse]:
     """A page every anonymous reader shares: stored in the page cache under the
-    site stamp (and the stamps the view adds), served with ETag, Last-Modified and
-    Cache-Control for shared caches. Personal requests (session or message cookie)
-    and other methods are rendered for the reader and marked `private, no-store`.
-    NEWSROOM_PAGE_CACHE_SECONDS=0 turns the cache and the validators off."""
+    site stamp (and the stamps of the fragments it shows), served with ETag,
+    Last-Modified and Cache-Control for shared caches. `parameters` are the query
+    parameters the page depends on (`("page",)` for a paginated list); it is stored
+    once per value of them, and once for all other query strings. Personal requests
+    (session or message cookie) and other methods are rendered for the reader and
+    marked `private, no-store`. NEWSROOM_PAGE_CACHE_SECONDS=0 turns the cache and the
+    validators off."""
+    _parameters.update(parameters)
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -303,7 +311,7 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             add_never_cache_headers(response)
         elif response.status_code == 200:
             # PageCacheMiddleware checks it is shareable, and stores it.
-            response.page_cache = True
+            response.page_parameters = parameters
             _shared_headers(response)
         return response
 
@@ -317,6 +325,8 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 class Page:
     """One rendering of one URL, and the stamps it was rendered under."""
 
+    url: str  # what it is stored under
+    parameters: tuple[str, ...]  # the query parameters it depends on
     stamps: tuple[tuple[str, str], ...]  # (scope, token)
     status: int
     headers: tuple[tuple[str, str], ...]
@@ -329,11 +339,24 @@ class Page:
     def is_current(self, stamps: dict[str, Stamp]) -> bool:
         return all(stamps[scope].token == token for scope, token in self.stamps)
 
+    @cached_property
+    def validators(self) -> tuple[str, str]:
+        """ETag and Last-Modified: they name the code, the URL and the stamps, so
+        they change with any of them and need no database to compute."""
+        tokens = [token for _, token in self.stamps]
+        digest = hashlib.blake2b(
+            "|".join([code_version(), self.url, *tokens]).encode(), digest_size=12
+        ).hexdigest()
+        moved_at = max(int(token.split(".", 1)[0], 16) for token in tokens) // 10**9
+        return f'"{digest}"', http_date(moved_at)
 
-def cache_url(scheme: str, host: str, path: str, query: dict[str, str]) -> str:
-    """The URL a page is cached under: scheme, host, path and the parameters it
-    uses."""
-    kept = [f"{name}={query[name]}" for name in PAGE_PARAMETERS if query.get(name)]
+
+def cache_url(
+    scheme: str, host: str, path: str, query: Mapping[str, str], names: Iterable[str]
+) -> str:
+    """The URL a page is cached under: scheme, host, path and the query parameters
+    among `names` that the request has."""
+    kept = [f"{name}={query[name]}" for name in sorted(names) if query.get(name)]
     url = f"{scheme}://{host}{path}"
     return f"{url}?{'&'.join(kept)}" if kept else url
 
@@ -342,15 +365,18 @@ def _page_key(url: str) -> str:
     return f"{PREFIX}page:{hashlib.blake2b(url.encode(), digest_size=16).hexdigest()}"
 
 
-def validators(url: str, page: Page) -> tuple[str, str]:
-    """ETag and Last-Modified of a stored page: they name the code, the URL and the
-    stamps, so they change with any of them and need no database to compute."""
-    tokens = [token for _, token in page.stamps]
-    digest = hashlib.blake2b(
-        "|".join([code_version(), url, *tokens]).encode(), digest_size=12
-    ).hexdigest()
-    moved_at = max(int(token.split(".", 1)[0], 16) for token in tokens) // 10**9
-    return f'"{digest}"', http_date(moved_at)
+def find_for(
+    scheme: str, host: str, path: str, query: Mapping[str, str]
+) -> Page | None:
+    """The stored page that answers this request: the entry for its pagination
+    parameters, else the page's one entry if that page ignores them."""
+    full = cache_url(scheme, host, path, query, _parameters)
+    page = find(full)
+    if page is None and _parameters.intersection(query):
+        page = find(cache_url(scheme, host, path, query, ()))
+        if page is not None and page.parameters:
+            return None  # a paginated page: this page number is not stored
+    return page
 
 
 @once
@@ -432,14 +458,24 @@ def find(url: str) -> Page | None:
     return page
 
 
-def store(url: str, request: HttpRequest, response: HttpResponse) -> Page:
+def store(request: HttpRequest, response: HttpResponse) -> Page:
+    parameters = response.page_parameters
+    url = cache_url(
+        request.scheme,
+        _host(request.META, request.scheme),
+        request.path,
+        request.GET,
+        parameters,
+    )
     stamps = tuple((scope, stamp.token) for scope, stamp in request.page_stamps.items())
     headers = tuple(
         (name, value)
         for name, value in response.items()
         if name.lower() not in UNSTORED_HEADERS
     )
-    page = Page(stamps, response.status_code, headers, response.content)
+    page = Page(
+        url, parameters, stamps, response.status_code, headers, response.content
+    )
     try:
         _pages().set(_page_key(url), page, settings.PAGE_CACHE_SECONDS)
     except CacheUnavailable:
@@ -476,6 +512,8 @@ def _not_modified(
 ) -> HttpResponseBase | None:
     if "HTTP_IF_NONE_MATCH" not in meta and "HTTP_IF_MODIFIED_SINCE" not in meta:
         return None
+    if meta.get("HTTP_IF_NONE_MATCH") == etag:  # what browsers send: the short way
+        return HttpResponse(status=304)
     conditional = SimpleNamespace(META=meta, method=method)
     return get_conditional_response(
         conditional, etag=etag, last_modified=parse_http_date(last_modified)
@@ -496,26 +534,21 @@ class PageCacheMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if request.method not in ("GET", "HEAD") or is_personal(request.COOKIES):
             return self.get_response(request)
-        url = cache_url(
-            request.scheme,
-            _host(request.META, request.scheme),
-            request.path,
-            request.GET,
-        )
         if is_enabled() and not request.META.get(MISSED):
-            page = find(url)
+            host = _host(request.META, request.scheme)
+            page = find_for(request.scheme, host, request.path, request.GET)
             if page is not None:
-                return self._hit(request, url, page)
+                return self._hit(request, page)
         response = self.get_response(request)
-        if not getattr(response, "page_cache", False):
+        if not hasattr(response, "page_parameters"):
             return response
         if not _shareable(request, response):
             add_never_cache_headers(response)  # it carries per-visitor bytes
             return response
         if not is_enabled() or getattr(request, "page_stamps", None) is None:
             return response  # no page cache, or the shared cache is unavailable
-        page = store(url, request, response)
-        etag, last_modified = validators(url, page)
+        page = store(request, response)
+        etag, last_modified = page.validators
         not_modified = _not_modified(request.META, request.method, etag, last_modified)
         if not_modified is not None and not_modified.status_code == 304:
             return _not_modified_response(page, etag, last_modified)
@@ -523,8 +556,8 @@ class PageCacheMiddleware:
         response["X-Page-Cache"] = "miss"
         return response
 
-    def _hit(self, request: HttpRequest, url: str, page: Page) -> HttpResponseBase:
-        etag, last_modified = validators(url, page)
+    def _hit(self, request: HttpRequest, page: Page) -> HttpResponseBase:
+        etag, last_modified = page.validators
         not_modified = _not_modified(request.META, request.method, etag, last_modified)
         if not_modified is not None:
             if not_modified.status_code == 304:
@@ -557,12 +590,11 @@ class FrontDoor:
             return self.application(environ, start_response)
         scheme = _scheme(environ)
         query = _query(environ.get("QUERY_STRING", ""))
-        url = cache_url(scheme, _host(environ, scheme), _path(environ), query)
-        page = find(url)
+        page = find_for(scheme, _host(environ, scheme), _path(environ), query)
         if page is None:
             environ[MISSED] = True
             return self.application(environ, start_response)
-        etag, last_modified = validators(url, page)
+        etag, last_modified = page.validators
         not_modified = _not_modified(environ, method, etag, last_modified)
         if not_modified is not None:
             if not_modified.status_code == 304:

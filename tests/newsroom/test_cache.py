@@ -1,6 +1,10 @@
-"""The local file cache counts like Redis does: no increment is lost under load."""
+"""The local file cache: it counts like Redis does (no increment lost under load),
+reads through memory without ever serving another worker's old value, and stays
+about its size."""
 
+import random
 import threading
+import time
 
 from newsroom.cache import LockingFileBasedCache
 
@@ -29,3 +33,34 @@ def count_concurrently(backend_class, folder) -> int:
 
 def test_concurrent_increments_are_never_lost(tmp_path):
     assert count_concurrently(LockingFileBasedCache, tmp_path) == WORKERS * EACH
+
+
+def test_a_value_another_worker_writes_is_read_at_once(tmp_path):
+    mine, theirs = (LockingFileBasedCache(str(tmp_path), {}) for _ in range(2))
+    mine.set("stamp", "old")
+    assert mine.get("stamp") == "old"  # now also kept in memory
+
+    theirs.set("stamp", "new")
+
+    assert mine.get("stamp") == "new"
+
+
+def test_an_expired_value_is_not_served_from_memory(tmp_path, monkeypatch):
+    cache = LockingFileBasedCache(str(tmp_path), {})
+    cache.set("counter", 3, timeout=60)
+    assert cache.get("counter") == 3
+    later = time.time() + 61
+
+    monkeypatch.setattr(time, "time", lambda: later)
+
+    assert cache.get("counter") is None
+
+
+def test_the_folder_stays_about_its_limit_though_writes_rarely_list_it(tmp_path):
+    random.seed(7)  # which writes look at the folder
+    cache = LockingFileBasedCache(str(tmp_path), {"OPTIONS": {"MAX_ENTRIES": 100}})
+
+    for n in range(3000):
+        cache.set(f"key-{n}", n)
+
+    assert len(list(tmp_path.glob("*.djcache"))) < 300

@@ -161,3 +161,25 @@ def test_a_conditional_get_is_answered_304_without_a_query(
 
     assert by_etag.status_code == by_date.status_code == 304
     assert by_etag["ETag"] == first["ETag"]
+
+
+def test_a_page_that_ignores_pagination_is_one_entry_whatever_the_page_number(
+    client, page_cache, story, django_assert_num_queries
+):
+    client.get(story.get_absolute_url())
+
+    with django_assert_num_queries(0):
+        responses = [client.get(f"{story.get_absolute_url()}?page={n}") for n in (2, 3)]
+
+    assert [r["X-Page-Cache"] for r in responses] == ["hit", "hit"]
+
+
+def test_a_page_number_a_list_does_not_have_is_neither_served_nor_stored(
+    client, page_cache, story
+):
+    client.get("/")
+
+    response = client.get("/?page=7")
+
+    assert response.status_code == 404
+    assert "X-Page-Cache" not in response

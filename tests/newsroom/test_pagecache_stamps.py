@@ -90,13 +90,12 @@ def test_fragments_are_rendered_every_time_with_the_page_cache_off(settings):
 def test_in_process_page_copies_are_bounded_by_count_and_by_bytes(settings):
     settings.PAGE_CACHE_SECONDS = 600
     copies = pagecache._LocalPages(count=3, size=1000)
-    page = pagecache.Page(
-        stamps=(("site", "1.a"),), status=200, headers=(), content=b""
-    )
+    small = {"url": "/", "parameters": (), "stamps": (("site", "1.a"),)}
+    page = pagecache.Page(**small, status=200, headers=(), content=b"")
 
     for n in range(5):
         copies.put(f"/{n}", page)
-    big = pagecache.Page(stamps=page.stamps, status=200, headers=(), content=b"x" * 600)
+    big = pagecache.Page(**small, status=200, headers=(), content=b"x" * 600)
     copies.put("/big-1", big)
     copies.put("/big-2", big)
 
