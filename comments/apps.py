@@ -9,12 +9,14 @@ class CommentsConfig(AppConfig):
 
     def ready(self) -> None:
         from comments.captcha import checks  # noqa: F401  (registers the checks)
-        from comments.models import Comment
+        from comments.models import Comment, ModerationWord
 
         # The services move the story's stamp themselves. These catch writes made
         # outside them (a shell, a script) that readers could see.
         post_save.connect(_comment_saved, sender=Comment, dispatch_uid="pagecache")
         post_delete.connect(_comment_deleted, sender=Comment, dispatch_uid="pagecache")
+        for signal in (post_save, post_delete):
+            signal.connect(_words_changed, sender=ModerationWord, dispatch_uid="rules")
 
 
 def _comment_saved(
@@ -32,3 +34,10 @@ def _comment_deleted(sender: type, instance: Model, **kwargs: object) -> None:
     from newsroom.pagecache import bump_story_on_commit
 
     bump_story_on_commit(instance.story_id)
+
+
+def _words_changed(sender: type, **kwargs: object) -> None:
+    from comments.services import WORDS_SCOPE
+    from newsroom.pagecache import bump_on_commit
+
+    bump_on_commit(WORDS_SCOPE)

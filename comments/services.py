@@ -5,8 +5,10 @@ comment's status or its moderation events.
 """
 
 import logging
+import re
+from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
+from functools import lru_cache, partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -22,7 +24,8 @@ from django.utils.text import Truncator
 from articles.models import Author, Story
 from comments import rules
 from comments.models import Comment, ModerationEvent, ModerationWord, accepts_comments
-from newsroom.pagecache import bump_story_on_commit
+from newsroom.cache import CacheUnavailable
+from newsroom.pagecache import SITE, bump_story_on_commit, current_stamps
 from newsroom.throttle import keyed_hash
 
 log = logging.getLogger(__name__)
@@ -84,14 +87,10 @@ def submit_comment(
 
 
 def _automatic_decision(story: Story, *, name: str, body: str) -> tuple[str, str, str]:
-    words = list(ModerationWord.objects.values_list("word", "action"))
-    banned = rules.word_pattern(
-        w for w, a in words if a == ModerationWord.Action.REJECT
-    )
-    if hit := rules.find_word(banned, body, name):
+    listed = _listed()
+    if hit := rules.find_word(listed.banned, body, name):
         return Comment.Status.REJECTED, Comment.Rule.BANNED_WORD, f"Banned word “{hit}”"
-    suspect = rules.word_pattern(w for w, a in words if a == ModerationWord.Action.HOLD)
-    if hit := rules.find_word(suspect, body, name):
+    if hit := rules.find_word(listed.suspect, body, name):
         return (
             Comment.Status.PENDING,
             Comment.Rule.SUSPECT_WORD,
@@ -101,9 +100,7 @@ def _automatic_decision(story: Story, *, name: str, body: str) -> tuple[str, str
     if links > rules.MAX_LINKS:
         reason = f"{links} links (more than {rules.MAX_LINKS})"
         return Comment.Status.PENDING, Comment.Rule.LINKS, reason
-    reserved = [settings.SITE_NAME, *Author.objects.values_list("name", flat=True)]
-    staff = rules.word_pattern([*STAFF_WORDS, settings.SITE_NAME])
-    if rules.same_name(name, reserved) or rules.find_word(staff, name):
+    if rules.same_name(name, listed.reserved) or rules.find_word(listed.staff, name):
         return (
             Comment.Status.PENDING,
             Comment.Rule.RESERVED_NAME,
@@ -213,3 +210,49 @@ def notify_moderators(comment_pk: int) -> None:
         ]
     )
     EmailMessage(f"Comment held: {headline}"[:150], body, to=recipients).send()
+
+
+# --- What the rules match against -----------------------------------------------------
+
+# The word lists' own stamp (the site stamp covers byline names): moderators' edits
+# move it (apps.py), and the next post on any worker reads the new lists.
+WORDS_SCOPE = "comment-words"
+
+
+@dataclass(frozen=True)
+class Listed:
+    banned: re.Pattern | None
+    suspect: re.Pattern | None
+    staff: re.Pattern | None
+    reserved: tuple[str, ...]  # the site's name and every byline name
+
+
+def _listed() -> Listed:
+    """The word lists and reserved names, read once per state of the lists and of
+    the site: every post would otherwise read them all (two queries, and a regex
+    built from each list)."""
+    try:
+        stamps = current_stamps([SITE, WORDS_SCOPE])
+    except CacheUnavailable:
+        return _read_listed()
+    return _listed_at(tuple(stamp.token for stamp in stamps.values()))
+
+
+@lru_cache(maxsize=2)
+def _listed_at(tokens: tuple[str, ...]) -> Listed:
+    # `tokens` only keys the memo: any edit moves one of them.
+    return _read_listed()
+
+
+def _read_listed() -> Listed:
+    words = list(ModerationWord.objects.values_list("word", "action"))
+    return Listed(
+        banned=rules.word_pattern(
+            w for w, a in words if a == ModerationWord.Action.REJECT
+        ),
+        suspect=rules.word_pattern(
+            w for w, a in words if a == ModerationWord.Action.HOLD
+        ),
+        staff=rules.word_pattern([*STAFF_WORDS, settings.SITE_NAME]),
+        reserved=(settings.SITE_NAME, *Author.objects.values_list("name", flat=True)),
+    )

@@ -52,7 +52,9 @@ def _story_or_404(story_id: int) -> Story:
 
     The comment pages never print the story's text: its body and search vector
     (tens of kB on a long story) stay in the database."""
-    stories = Story.objects.published().defer("body", "search_vector")
+    stories = Story.objects.published().only(
+        "slug", "headline", "status", "published_at", "created_at", "comment_policy"
+    )
     return get_object_or_404(stories, pk=story_id)
 
 

@@ -182,7 +182,7 @@ class _BumpOnce:
                 log.warning("Stamp %s not moved: the cache is unavailable", self.scope)
 
 
-def _bump_on_commit(scope: str) -> None:
+def bump_on_commit(scope: str) -> None:
     """Move `scope`'s stamp once the current transaction commits (at once outside
     one), once however many writes in it ask."""
     pending = transaction.get_connection().__dict__.setdefault("pagecache_bumps", {})
@@ -194,12 +194,12 @@ def _bump_on_commit(scope: str) -> None:
 
 def bump_site_on_commit() -> None:
     """Every public page changes once the current transaction commits."""
-    _bump_on_commit(SITE)
+    bump_on_commit(SITE)
 
 
 def bump_story_on_commit(story_id: int) -> None:
     """The story's page changes once the current transaction commits."""
-    _bump_on_commit(story_scope(story_id))
+    bump_on_commit(story_scope(story_id))
 
 
 def current_stamps(scopes: Iterable[str]) -> dict[str, Stamp]:

@@ -340,3 +340,27 @@ def test_the_review_link_in_the_mail_starts_with_the_site_url(
     (message,) = mail.outbox
     path = reverse("admin:comments_comment_change", args=[held.pk])
     assert f"Review it: https://news.example.org{path}" in message.body
+
+
+def test_a_word_added_by_a_moderator_applies_to_the_next_comment(
+    page_cache, django_capture_on_commit_callbacks
+):
+    story = make_published_story()
+    assert submit(story, body="See you in court.").rule == ""
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ModerationWord.objects.create(word="court")
+
+    assert submit(story, body="See you in court again.").rule == "suspect-word"
+
+
+def test_an_author_added_to_a_byline_becomes_a_reserved_name_at_once(
+    page_cache, django_capture_on_commit_callbacks
+):
+    story = make_published_story()
+    assert submit(story, name="Ida Wells").rule == ""
+
+    with django_capture_on_commit_callbacks(execute=True):
+        make_author(name="Ida Wells")
+
+    assert submit(story, name="Ida Wells").rule == "reserved-name"
