@@ -71,14 +71,17 @@ def _write(name: str, body: str) -> Path:
 
 
 def miss_script(name: str, path: str) -> Path:
-    """`path?p=<name>-<thread>-<n>`: the page cache keys pages by URL with `p`, which
-    the story view ignores, so every request misses its page and nothing else."""
+    """`path` for the host `<name>-<thread>-<n>.miss.bench` (the bench's servers
+    accept `.miss.bench`): the page cache keys a page by scheme, host and path, so
+    every request misses its page and nothing else (stamps, fragments and the
+    rendered body are shared by every host)."""
     return _write(
         name,
         f"""
 function request()
   n = n + 1
-  return wrk.format("GET", {lua_string(path)} .. "?p={name}-" .. id .. "-" .. n)
+  local host = "{name}-" .. id .. "-" .. n .. ".miss.bench"
+  return wrk.format("GET", {lua_string(path)}, {{["Host"] = host}})
 end
 """,
     )
