@@ -1,11 +1,12 @@
-"""Responsive sizes of uploaded images, made with Pillow the first time a page asks.
+"""Responsive sizes of uploaded images, made with Pillow by a background task once the
+image is uploaded (articles/tasks.py); pages use the original until they exist, and a
+reader's request never writes a file.
 
 Renditions live next to the uploads under `renditions/`, named after the original
 and the width, so a new upload (a new name) never serves a stale rendition. Uploads
 are validated by the admin form; this module only resizes what is already stored.
 """
 
-import logging
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import PurePosixPath
@@ -13,8 +14,6 @@ from pathlib import PurePosixPath
 from django.core.files.base import ContentFile
 from django.db.models.fields.files import ImageFieldFile
 from PIL import Image, ImageOps
-
-logger = logging.getLogger(__name__)
 
 # Phone, tablet, desktop column (42rem) at 1x and 2x; wider originals are not
 # upscaled, smaller ones are served as they are.
@@ -34,30 +33,44 @@ def rendition_name(name: str, width: int) -> str:
     )
 
 
-def renditions(image: ImageFieldFile, *, width: int | None) -> list[Rendition]:
-    """The image at each RENDITION_WIDTH narrower than itself, plus the original.
+def widths_to_make(width: int | None) -> list[int]:
+    """The rendition widths an image `width` pixels wide gets (never upscaled)."""
+    return [target for target in RENDITION_WIDTHS if width and target < width]
 
-    Missing renditions are created now. A missing or unreadable original logs a
-    warning and yields only the original's URL, so the page still renders.
-    """
+
+def renditions(
+    image: ImageFieldFile, *, width: int | None, made: list[int]
+) -> list[Rendition]:
+    """The renditions already made (`made` widths), narrowest first, then the
+    original. No storage is touched: the widths come from the story's row."""
     if not image:
         return []
     original = Rendition(url=image.url, width=width or 0)
     if not width:
         return [original]
-    sizes = []
-    for target in RENDITION_WIDTHS:
-        if target >= width:
-            break
-        name = rendition_name(image.name, target)
-        try:
-            if not image.storage.exists(name):
-                _save_resized(image, name, target)
-        except (OSError, Image.DecompressionBombError) as error:
-            logger.warning("cannot resize %s: %s", image.name, error)
-            return [original]
-        sizes.append(Rendition(url=image.storage.url(name), width=target))
+    sizes = [
+        Rendition(
+            url=image.storage.url(rendition_name(image.name, target)), width=target
+        )
+        for target in sorted(made)
+        if width and target < width
+    ]
     return [*sizes, original]
+
+
+def make_renditions(image: ImageFieldFile, *, width: int | None) -> list[int]:
+    """Write the renditions `image` lacks; return every width it now has. A missing
+    or unreadable original raises OSError (the task tries again later)."""
+    made = []
+    for target in widths_to_make(width):
+        name = rendition_name(image.name, target)
+        if not image.storage.exists(name):
+            try:
+                _save_resized(image, name, target)
+            except Image.DecompressionBombError as error:
+                raise OSError(f"cannot resize {image.name}: {error}") from error
+        made.append(target)
+    return made
 
 
 def _save_resized(image: ImageFieldFile, name: str, width: int) -> None:
@@ -70,7 +83,7 @@ def _save_resized(image: ImageFieldFile, name: str, width: int) -> None:
             resized = resized.convert("RGB")
         buffer = BytesIO()
         resized.save(buffer, format=image_format)
-    # Two first visitors at once may both get here; the loser's copy is discarded.
+    # Two workers at once may both get here; the loser's copy is discarded.
     saved = image.storage.save(name, ContentFile(buffer.getvalue()))
     if saved != name:
         image.storage.delete(saved)

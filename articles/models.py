@@ -3,6 +3,7 @@ from datetime import datetime
 from typing import Any, Self
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import (
     SearchHeadline,
@@ -257,6 +258,14 @@ class Story(models.Model):
     )
     lead_image_height = models.PositiveIntegerField(
         null=True, blank=True, editable=False
+    )
+    lead_image_widths = ArrayField(
+        models.PositiveIntegerField(),
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="Widths of the lead image's renditions made so far (a background "
+        "task makes them after an upload; pages offer only these).",
     )
     lead_image_alt = models.CharField(
         "lead image description",

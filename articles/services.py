@@ -22,7 +22,9 @@ from articles.models import (
     Topic,
     slug_for,
 )
+from articles.tasks import make_renditions
 from newsroom.pagecache import bump_site_on_commit
+from newsroom.tasks import enqueue_on_commit
 
 IMPORTER = "import"  # StoryEvent.by_name for changes made by import_story
 
@@ -73,12 +75,16 @@ def save_story(
     """Create or update a story: its own fields, and the byline and topics when
     given (None leaves them as they are). A changed slug keeps the old address
     answering with a redirect."""
-    old_slug = (
-        Story.objects.filter(pk=story.pk).values_list("slug", flat=True).first()
+    old_slug, old_image = (
+        Story.objects.filter(pk=story.pk).values_list("slug", "lead_image").first()
         if story.pk
-        else None
-    )
-    story.save()
+        else (None, "")
+    ) or (None, "")
+    if (story.lead_image.name or "") != old_image:
+        story.lead_image_widths = []  # the old image's renditions are not this one's
+    story.save()  # an upload gets its final name here
+    if story.lead_image and story.lead_image.name != old_image:
+        enqueue_on_commit(make_renditions, story.pk, story.lead_image.name)
     if old_slug is not None and old_slug != story.slug:
         _keep_old_address(story, old_slug, by=by)
     if credits is not None:

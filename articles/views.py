@@ -196,7 +196,9 @@ def _share_link_error(
 
 
 def _story_page(request: HttpRequest, story: Story, *, preview: bool) -> HttpResponse:
-    lead_sizes = images.renditions(story.lead_image, width=story.lead_image_width)
+    lead_sizes = images.renditions(
+        story.lead_image, width=story.lead_image_width, made=story.lead_image_widths
+    )
     context = {
         "story": story,
         "preview": preview,

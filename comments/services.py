@@ -8,24 +8,22 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import lru_cache, partial
+from functools import lru_cache
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
-from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Q, QuerySet
-from django.urls import reverse
+from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.text import Truncator
 
 from articles.models import Author, Story
 from comments import rules
 from comments.models import Comment, ModerationEvent, ModerationWord, accepts_comments
+from comments.tasks import notify_moderators
 from newsroom.cache import CacheUnavailable
 from newsroom.pagecache import SITE, bump_story_on_commit, current_stamps
+from newsroom.tasks import enqueue_on_commit
 from newsroom.throttle import keyed_hash
 
 log = logging.getLogger(__name__)
@@ -82,7 +80,7 @@ def submit_comment(
             reason=reason or "New comment",
         )
         if status == Comment.Status.PENDING and rule:
-            transaction.on_commit(partial(notify_moderators, comment.pk), robust=True)
+            enqueue_on_commit(notify_moderators, comment.pk)
     return comment
 
 
@@ -176,40 +174,6 @@ def _moderate(
     for story_id in {story_id for _, _, story_id in changing}:
         bump_story_on_commit(story_id)
     return len(changing)
-
-
-def notify_moderators(comment_pk: int) -> None:
-    """Email moderators about a held comment: no commenter email or IP in it."""
-    comment = Comment.objects.select_related("story").get(pk=comment_pk)
-    recipients = list(
-        get_user_model()
-        .objects.filter(
-            Q(groups__permissions__codename="moderate_comment")
-            | Q(user_permissions__codename="moderate_comment"),
-            is_active=True,
-        )
-        .exclude(email="")
-        .values_list("email", flat=True)
-        .distinct()
-    )
-    if not recipients:
-        return
-    headline = " ".join(comment.story.headline.split())
-    body = "\n".join(
-        [
-            f"A comment on “{headline}” is waiting for a moderator.",
-            "",
-            f"Held because: {comment.hold_reason}",
-            f"Name: {comment.name}",
-            "",
-            Truncator(comment.body).chars(1000),
-            "",
-            "Review it: "
-            + settings.SITE_URL
-            + reverse("admin:comments_comment_change", args=[comment.pk]),
-        ]
-    )
-    EmailMessage(f"Comment held: {headline}"[:150], body, to=recipients).send()
 
 
 # --- What the rules match against -----------------------------------------------------

@@ -12,6 +12,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import time
 
 from newsroom import devdb, env
 
@@ -98,21 +99,25 @@ def server_command(*, dev: bool, port: str) -> list[str]:
     )
 
 
-def serve(command: list[str]) -> int:
-    """Run the app server until it exits or we are told to stop (Ctrl-C, SIGTERM),
-    then stop it and everything it started.
+def serve(*commands: list[str]) -> int:
+    """Run the app server and the task worker until one of them exits or we are told
+    to stop (Ctrl-C, SIGTERM), then stop both and everything they started.
 
-    The server runs in a process group of its own: a terminal's Ctrl-C reaches this
-    process only, which then stops the server's whole group in order (SIGTERM, then
-    SIGKILL after STOP_SECONDS), so one Ctrl-C is enough even when a worker would
-    ignore SIGINT."""
-    server = subprocess.Popen(command, process_group=0)
+    Each runs in a process group of its own: a terminal's Ctrl-C reaches this
+    process only, which then stops each group in order (SIGTERM, then SIGKILL after
+    STOP_SECONDS), so one Ctrl-C is enough even when a worker would ignore SIGINT."""
+    processes = [subprocess.Popen(command, process_group=0) for command in commands]
     try:
-        return server.wait()
+        while True:
+            for process in processes:
+                if (code := process.poll()) is not None:
+                    return code
+            time.sleep(0.2)
     except KeyboardInterrupt:
         return 130
     finally:
-        stop_group(server)
+        for process in processes:
+            stop_group(process)
 
 
 # Seconds the app server gets to finish its requests before it is killed.
@@ -169,8 +174,11 @@ def main(argv: list[str] | None = None) -> int:
         manage("load_demo")
         if not args.dev:
             manage("collectstatic", "--noinput", "--verbosity", "0")
-        print(f"==> serving http://127.0.0.1:{port}/ (Ctrl-C stops)", flush=True)
-        return serve(server_command(dev=args.dev, port=port))
+        print(
+            f"==> serving http://127.0.0.1:{port}/ with one task worker (Ctrl-C stops)",
+            flush=True,
+        )
+        return serve(server_command(dev=args.dev, port=port), [*MANAGE, "run_worker"])
     except subprocess.CalledProcessError as error:
         if not args.manage:  # the command said why itself
             print(f"Set-up step failed: {' '.join(error.cmd[1:])}", file=sys.stderr)

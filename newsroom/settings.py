@@ -32,8 +32,9 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_tasks_db",
     "captcha",
-    "newsroom",  # backup and restore commands
+    "newsroom",  # backup, restore and the task worker's commands
     "articles",
     "comments",
 ]
@@ -161,6 +162,20 @@ PAGE_CACHE_SECONDS = env.get_int("NEWSROOM_PAGE_CACHE_SECONDS", 600)
 # stale-while-revalidate of anonymous pages.
 SHARED_CACHE_SECONDS = env.get_int("NEWSROOM_SHARED_CACHE_SECONDS", 1)
 STALE_WHILE_REVALIDATE_SECONDS = env.get_int("NEWSROOM_STALE_SECONDS", 30)
+
+# --- Background tasks (newsroom/tasks.py) ---------------------------------------
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+# Back-off of the first retry (doubling after each failure), how long a running task
+# may go without finishing before it counts as lost with its worker, and how long
+# finished tasks are kept for the admin.
+TASK_BACKOFF_SECONDS = env.get_int("NEWSROOM_TASK_BACKOFF_SECONDS", 60)
+TASK_LOST_AFTER_SECONDS = env.get_int("NEWSROOM_TASK_LOST_AFTER", 600)
+TASK_RESULT_DAYS = env.get_int("NEWSROOM_TASK_RESULT_DAYS", 30)
 
 # --- Auth ----------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

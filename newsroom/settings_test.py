@@ -28,3 +28,6 @@ CACHES = {
 # page cache turn it on themselves (tests/newsroom/test_pagecache.py).
 PAGE_CACHE_SECONDS = 0
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+# Tasks run as they are enqueued (after commit); tests of the worker itself use the
+# database backend (tests/newsroom/test_tasks.py).
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}

@@ -10,7 +10,7 @@ from django.utils import timezone
 from PIL import Image
 
 from articles.models import Byline
-from articles.services import change_story_slug, unpublish_story
+from articles.services import change_story_slug, save_story, unpublish_story
 from tests.factories import (
     image_file,
     json_ld_blocks,
@@ -314,13 +314,25 @@ def test_json_ld_cannot_be_broken_out_of_by_a_headline(client):
     assert article["description"] == "Fish & <chips>"
 
 
-def test_lead_image_has_alt_caption_credit_and_responsive_sizes(client, settings):
+def upload_lead_image(story, upload, capture) -> None:
+    """What the admin does: the story service saves the image, and once that
+    commits a background task makes its renditions (run at once in tests)."""
+    story.lead_image = upload
+    with capture(execute=True):
+        save_story(story, by=None)
+
+
+def test_lead_image_has_alt_caption_credit_and_responsive_sizes(
+    client, settings, django_capture_on_commit_callbacks
+):
     story = make_published_story(
         lead_image_alt="A V-22 Osprey on a carrier deck",
         lead_image_caption="An Osprey in the Pacific.",
         lead_image_credit="U.S. Navy",
     )
-    story.lead_image.save("osprey.jpg", image_file("JPEG", (1600, 900)))
+    upload_lead_image(
+        story, image_file("JPEG", (1600, 900)), django_capture_on_commit_callbacks
+    )
 
     response = client.get(story.get_absolute_url())
     html = response.content.decode()
@@ -341,9 +353,28 @@ def test_lead_image_has_alt_caption_credit_and_responsive_sizes(client, settings
     assert '<meta name="twitter:card" content="summary_large_image">' in html
 
 
-def test_a_small_lead_image_is_never_upscaled(client):
+def test_until_its_renditions_exist_a_page_offers_the_original_and_writes_nothing(
+    client, settings, django_capture_on_commit_callbacks
+):
+    story = make_published_story(lead_image_alt="A harbour")
+    story.lead_image = image_file("JPEG", (1600, 900), name="harbour.jpg")
+    with django_capture_on_commit_callbacks(execute=False):
+        save_story(story, by=None)  # the renditions task has not run yet
+    files_before = sorted(settings.MEDIA_ROOT.rglob("*"))
+
+    html = client.get(story.get_absolute_url()).content.decode()
+
+    assert f'srcset="{story.lead_image.url} 1600w"' in html
+    assert sorted(settings.MEDIA_ROOT.rglob("*")) == files_before
+
+
+def test_a_small_lead_image_is_never_upscaled(
+    client, django_capture_on_commit_callbacks
+):
     story = make_published_story(lead_image_alt="A chart")
-    story.lead_image.save("chart.jpg", image_file("JPEG", (400, 300)))
+    upload_lead_image(
+        story, image_file("JPEG", (400, 300)), django_capture_on_commit_callbacks
+    )
 
     html = client.get(story.get_absolute_url()).content.decode()
 
