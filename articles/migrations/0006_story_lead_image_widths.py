@@ -5,15 +5,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('articles', '0005_limit_body_and_search_vector'),
+        ("articles", "0005_limit_body_and_search_vector"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='story',
-            name='lead_image_widths',
-            field=django.contrib.postgres.fields.ArrayField(base_field=models.PositiveIntegerField(), blank=True, default=list, editable=False, help_text="Widths of the lead image's renditions made so far (a background task makes them after an upload; pages offer only these)."),
+            model_name="story",
+            name="lead_image_widths",
+            field=django.contrib.postgres.fields.ArrayField(
+                base_field=models.PositiveIntegerField(),
+                blank=True,
+                default=list,
+                editable=False,
+                help_text="Widths of the lead image's renditions made so far (a background task makes them after an upload; pages offer only these).",
+            ),
         ),
     ]
