@@ -43,7 +43,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache as once
 from functools import cached_property, wraps
@@ -202,10 +202,76 @@ def bump_story_on_commit(story_id: int) -> None:
     bump_on_commit(story_scope(story_id))
 
 
+@dataclass
+class _Read:
+    """One round trip for the stamps of every request that joined it."""
+
+    keys: set[str]
+    led: bool = False  # one of its requests is reading
+    may_start: threading.Event = field(default_factory=threading.Event)
+    done: threading.Event = field(default_factory=threading.Event)
+    found: dict[str, Any] = field(default_factory=dict)
+    error: BaseException | None = None
+
+
+class _SharedReads:
+    """Stamp reads that overlap in time share one round trip.
+
+    A request must read the stamps after it arrived, so that it sees every write
+    that finished before. A read that begins while another is in flight waits for
+    it to end, and then one round trip reads the stamps of all the requests that
+    waited: under load one read answers several requests (a hit's cost is mostly
+    that round trip), and no request is ever answered with a value read before it
+    arrived."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.in_flight = False
+        self.waiting: _Read | None = None
+
+    def get_many(self, keys: list[str]) -> dict[str, Any]:
+        with self.lock:
+            if self.in_flight:  # join the read that begins when this one ends
+                read = self.waiting = self.waiting or _Read(set())
+                read.keys.update(keys)
+                lead = False
+            else:
+                self.in_flight = True
+                read, lead = _Read(set(keys), led=True), True
+        if not lead:
+            read.may_start.wait()
+            with self.lock:  # the first of its requests to wake up leads it
+                lead, read.led = not read.led, True
+        if lead:
+            self._read(read)
+        else:
+            read.done.wait()
+        if read.error is not None:
+            raise read.error
+        return {key: read.found[key] for key in keys if key in read.found}
+
+    def _read(self, read: _Read) -> None:
+        try:
+            read.found = _stamps().get_many(list(read.keys))
+        except BaseException as error:  # each request handles it (CacheUnavailable)
+            read.error = error
+        finally:
+            read.done.set()
+            with self.lock:
+                waiting, self.waiting = self.waiting, None
+                self.in_flight = waiting is not None
+            if waiting is not None:
+                waiting.may_start.set()  # one of its requests leads it
+
+
+_shared_reads = _SharedReads()
+
+
 def current_stamps(scopes: Iterable[str]) -> dict[str, Stamp]:
-    """The scopes' stamps, in one round trip to the shared cache."""
+    """The scopes' stamps, read now (in a round trip shared with the requests that
+    read at the same moment)."""
     keys = {scope: _stamp_key(scope) for scope in scopes}
-    found = _stamps().get_many(list(keys.values()))
+    found = _shared_reads.get_many(list(keys.values()))
     stamps = {}
     for scope, key in keys.items():
         stamp = found.get(key)

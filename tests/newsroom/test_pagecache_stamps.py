@@ -1,9 +1,11 @@
 """Stamps, fragments and in-process copies (newsroom/pagecache.py): one stamp move
 per transaction, none on rollback, and bounded local copies."""
 
+import time
+
 import pytest
 from django.core.cache import caches
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from articles.services import clarify_story
@@ -101,3 +103,52 @@ def test_in_process_page_copies_are_bounded_by_count_and_by_bytes(settings):
 
     assert list(copies.pages) == ["/big-2"]
     assert copies.used == 600
+
+
+def test_concurrent_reads_share_round_trips_and_never_miss_a_finished_bump(
+    page_cache, monkeypatch
+):
+    """Readers on 8 threads while a writer keeps moving the stamp: every read
+    returns the last stamp moved before it began, or a newer one."""
+    import threading
+
+    from django.core.cache import caches
+
+    pagecache.bump_site()
+    moved = [pagecache.current_stamps([pagecache.SITE])[pagecache.SITE].token]
+    round_trips, stop, failures = [], threading.Event(), []
+    real_get_many = type(caches["default"]).get_many
+
+    def counting_get_many(cache, keys, *args, **kwargs):
+        round_trips.append(1)
+        time.sleep(0.002)  # a network round trip, as to Redis
+        return real_get_many(cache, keys, *args, **kwargs)
+
+    monkeypatch.setattr(type(caches["default"]), "get_many", counting_get_many)
+
+    def writer() -> None:
+        try:
+            while not stop.is_set():
+                moved.append(pagecache.bump_site().token)
+        finally:
+            connection.close()  # a bump asks the database for scheduled stories
+
+    def reader() -> None:
+        for _ in range(300):
+            before = moved[-1]  # a move that has finished
+            seen = pagecache.current_stamps([pagecache.SITE])[pagecache.SITE].token
+            if seen < before:  # tokens start with their time in nanoseconds
+                failures.append((before, seen))
+
+    threads = [threading.Thread(target=reader) for _ in range(8)]
+    writing = threading.Thread(target=writer)
+    writing.start()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    stop.set()
+    writing.join()
+
+    assert failures == []
+    assert len(round_trips) < 8 * 300 / 2  # most reads shared a round trip
