@@ -80,7 +80,7 @@ def miss_script(name: str, path: str) -> Path:
         f"""
 function request()
   n = n + 1
-  local host = "{name.lower().replace('_', '-')}-" .. id .. "-" .. n .. ".miss.bench"
+  local host = "{name.lower().replace("_", "-")}-" .. id .. "-" .. n .. ".miss.bench"
   return wrk.format("GET", {lua_string(path)}, {{["Host"] = host}})
 end
 """,
