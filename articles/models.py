@@ -706,6 +706,10 @@ class Revision(models.Model):
         return f"Version {self.number} of {self.headline}"
 
     @property
+    def is_public(self) -> bool:
+        return self.public_from is not None and self.public_from <= timezone.now()
+
+    @property
     def author_names(self) -> str:
         return ", ".join(credit["name"] for credit in self.byline)
 

@@ -43,6 +43,7 @@ def story_post(story: Story | None = None, **changes) -> dict:
         "slug": story.slug if story else "new-story",
         "body": "Text.",
         "comment_policy": "limited",
+        "text_changes": "site",
         "_save": "Save",
     }
     for prefix in ("bylines", "clarifications", "clarifications-2"):
