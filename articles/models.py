@@ -400,6 +400,10 @@ class Story(models.Model):
             },
         )
 
+    def get_changes_url(self) -> str:
+        """The story's "What changed" page, beside its dated address."""
+        return self.get_absolute_url() + "changes/"
+
     @property
     def is_live(self) -> bool:
         return (
