@@ -2,15 +2,20 @@
 
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import actions as admin_actions
-from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from django.contrib.admin.widgets import (
+    AdminFileWidget,
+    AutocompleteSelect,
+    AutocompleteSelectMultiple,
+)
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Exists, Model, OuterRef, QuerySet
-from django.forms import BaseFormSet, Field, ModelForm
+from django.forms import BaseFormSet, BaseInlineFormSet, Field, ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
 from django.utils import formats, timezone
@@ -40,6 +45,17 @@ from articles.services import (
 from newsroom.timezones import with_zone_help
 
 
+class LabelledFileWidget(AdminFileWidget):
+    """The admin's file input with its own <label>: Django wraps it in a fieldset
+    whose legend does not label the input (axe: label)."""
+
+    use_fieldset = False
+
+
+# Image fields of the admin's forms: labelled file inputs.
+LABELLED_FILES = {models.ImageField: {"widget": LabelledFileWidget}}
+
+
 class _IdsOnly:
     """Re-rendering a refused form, the autocomplete widgets look up the values that
     were posted; one that is not an id (a tampered post) is dropped, not a 500."""
@@ -54,7 +70,13 @@ class IdsOnlyAutocompleteSelect(_IdsOnly, AutocompleteSelect):
 
 
 class IdsOnlyAutocompleteSelectMultiple(_IdsOnly, AutocompleteSelectMultiple):
-    pass
+    def build_attrs(self, base_attrs: dict, extra_attrs: dict | None = None) -> dict:
+        # Each chosen item has its own remove button; select2's "clear all" is a
+        # <span> inside its list, which breaks the list's structure for screen
+        # readers (axe: list).
+        return super().build_attrs(base_attrs, extra_attrs) | {
+            "data-allow-clear": "false"
+        }
 
 
 def _autocomplete(db_field: Any, model_admin: admin.options.BaseModelAdmin) -> Any:
@@ -144,8 +166,23 @@ class HasClarificationFilter(admin.SimpleListFilter):
         return queryset
 
 
+class LabelledRowsFormSet(BaseInlineFormSet):
+    """A tabular inline's fields have no <label> (the column headings name them):
+    each gets its heading as an accessible name."""
+
+    def add_fields(self, form: Any, index: int | None) -> None:
+        super().add_fields(form, index)
+        for name, field in form.fields.items():
+            # The admin wraps related fields (add/change links): name the widget
+            # inside, which renders the input.
+            widget = getattr(field.widget, "widget", field.widget)
+            if not widget.is_hidden:
+                widget.attrs = {**widget.attrs, "aria-label": str(field.label or name)}
+
+
 class BylineInline(admin.TabularInline):
     model = Byline
+    formset = LabelledRowsFormSet
     extra = 1
     autocomplete_fields = ["author"]
     fields = ["author", "role", "position"]
@@ -158,7 +195,7 @@ class BylineInline(admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class PublishedClarificationInline(admin.TabularInline):
+class PublishedClarificationInline(admin.StackedInline):
     """Published clarifications: shown, never edited or deleted (append-only)."""
 
     model = Clarification
@@ -233,6 +270,7 @@ class StoryAdmin(admin.ModelAdmin):
     date_hierarchy = "published_at"
     search_fields = ["headline", "dek", "slug", "bylines__author__name"]
     form = StoryAdminForm
+    formfield_overrides = LABELLED_FILES
     autocomplete_fields = ["topics"]
     prepopulated_fields = {"slug": ["headline"]}
     readonly_fields = [
@@ -243,7 +281,7 @@ class StoryAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     fieldsets = [
-        (None, {"fields": ["headline", "slug", "dek", "body", "revision_note"]}),
+        ("Story", {"fields": ["headline", "slug", "dek", "body", "revision_note"]}),
         (
             "Lead image",
             {
@@ -273,6 +311,9 @@ class StoryAdmin(admin.ModelAdmin):
     ]
     inlines = [BylineInline, PublishedClarificationInline, ClarificationInline]
     actions = ["publish_now", "unpublish", "delete_selected"]
+
+    class Media:
+        js = [forms.Script("js/autocomplete-names.js", defer=True)]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).for_editing()
@@ -678,6 +719,7 @@ class AuthorAdmin(admin.ModelAdmin):
     list_display = ["name", "job_title", "slug"]
     search_fields = ["name", "slug", "job_title"]
     form = AuthorAdminForm
+    formfield_overrides = LABELLED_FILES
     prepopulated_fields = {"slug": ["name"]}
 
 
