@@ -237,6 +237,12 @@ class ClarificationInline(admin.StackedInline):
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).unpublished()
 
+    def formfield_for_dbfield(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> Any:
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        return _zone_aware(field, db_field)
+
 
 class PublicationFilter(admin.SimpleListFilter):
     title = "publication"
@@ -686,6 +692,12 @@ class ClarificationAdmin(admin.ModelAdmin):
         if db_field.name in self.get_autocomplete_fields(request):
             kwargs.setdefault("widget", _autocomplete(db_field, self))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_dbfield(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> Any:
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        return _zone_aware(field, db_field)
 
     @admin.display(description="clarification")
     def excerpt(self, clarification: Clarification) -> str:
