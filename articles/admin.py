@@ -2,19 +2,27 @@
 
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin import ActionLocation
-from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from django.contrib.admin import actions as admin_actions
+from django.contrib.admin.widgets import (
+    AdminFileWidget,
+    AutocompleteSelect,
+    AutocompleteSelectMultiple,
+)
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import Exists, Model, OuterRef, QuerySet
-from django.forms import BaseFormSet, ModelForm
-from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
+from django.forms import BaseFormSet, BaseInlineFormSet, Field, ModelForm
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import URLPattern, path, reverse
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
+from articles import desk
 from articles.forms import (
     AuthorAdminForm,
     ClarificationAdminForm,
@@ -31,8 +39,21 @@ from articles.services import (
     edit_clarification,
     publish_story,
     save_story,
+    schedule_story,
     unpublish_story,
 )
+from newsroom.timezones import with_zone_help
+
+
+class LabelledFileWidget(AdminFileWidget):
+    """The admin's file input with its own <label>: Django wraps it in a fieldset
+    whose legend does not label the input (axe: label)."""
+
+    use_fieldset = False
+
+
+# Image fields of the admin's forms: labelled file inputs.
+LABELLED_FILES = {models.ImageField: {"widget": LabelledFileWidget}}
 
 
 class _IdsOnly:
@@ -49,7 +70,13 @@ class IdsOnlyAutocompleteSelect(_IdsOnly, AutocompleteSelect):
 
 
 class IdsOnlyAutocompleteSelectMultiple(_IdsOnly, AutocompleteSelectMultiple):
-    pass
+    def build_attrs(self, base_attrs: dict, extra_attrs: dict | None = None) -> dict:
+        # Each chosen item has its own remove button; select2's "clear all" is a
+        # <span> inside its list, which breaks the list's structure for screen
+        # readers (axe: list).
+        return super().build_attrs(base_attrs, extra_attrs) | {
+            "data-allow-clear": "false"
+        }
 
 
 def _autocomplete(db_field: Any, model_admin: admin.options.BaseModelAdmin) -> Any:
@@ -61,12 +88,38 @@ def _autocomplete(db_field: Any, model_admin: admin.options.BaseModelAdmin) -> A
     return widget(db_field, model_admin.admin_site)
 
 
-# Publishing actions are offered on the list and on the story's own page.
-BOTH = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
-
-
 def _stories(count: int) -> str:
     return f"{count} {'story' if count == 1 else 'stories'}"
+
+
+def _moment(at: Any) -> str:
+    local = timezone.localtime(at)
+    return f"{formats.date_format(local, 'DATETIME_FORMAT')} {local.tzname()}"
+
+
+# The buttons of the story form that save it, then publish, schedule or unpublish
+# it: the edits typed are never thrown away (StoryAdmin.response_change).
+PUBLICATION_BUTTONS = {
+    "_publish": ("publish", "Save and publish now"),
+    "_schedule": ("schedule", "Save and schedule"),
+    "_unpublish": ("unpublish", "Save and unpublish"),
+}
+
+
+def _requested_verb(request: HttpRequest) -> str:
+    if request.method != "POST":
+        return ""
+    for name, (verb, _) in PUBLICATION_BUTTONS.items():
+        if name in request.POST:
+            return verb
+    return ""
+
+
+def _zone_aware(field: Field | None, db_field: Any) -> Field | None:
+    """A date-time field of an admin form says which time zone its times are in."""
+    if field is not None and isinstance(db_field, models.DateTimeField):
+        field.help_text = with_zone_help(field.help_text)
+    return field
 
 
 def _save_note(note: Clarification, *, by: AbstractBaseUser) -> None:
@@ -113,8 +166,23 @@ class HasClarificationFilter(admin.SimpleListFilter):
         return queryset
 
 
+class LabelledRowsFormSet(BaseInlineFormSet):
+    """A tabular inline's fields have no <label> (the column headings name them):
+    each gets its heading as an accessible name."""
+
+    def add_fields(self, form: Any, index: int | None) -> None:
+        super().add_fields(form, index)
+        for name, field in form.fields.items():
+            # The admin wraps related fields (add/change links): name the widget
+            # inside, which renders the input.
+            widget = getattr(field.widget, "widget", field.widget)
+            if not widget.is_hidden:
+                widget.attrs = {**widget.attrs, "aria-label": str(field.label or name)}
+
+
 class BylineInline(admin.TabularInline):
     model = Byline
+    formset = LabelledRowsFormSet
     extra = 1
     autocomplete_fields = ["author"]
     fields = ["author", "role", "position"]
@@ -127,7 +195,7 @@ class BylineInline(admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class PublishedClarificationInline(admin.TabularInline):
+class PublishedClarificationInline(admin.StackedInline):
     """Published clarifications: shown, never edited or deleted (append-only)."""
 
     model = Clarification
@@ -169,26 +237,57 @@ class ClarificationInline(admin.StackedInline):
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).unpublished()
 
+    def formfield_for_dbfield(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> Any:
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        return _zone_aware(field, db_field)
+
+
+class PublicationFilter(admin.SimpleListFilter):
+    title = "publication"
+    parameter_name = "publication"
+
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin
+    ) -> list[tuple[str, str]]:
+        return [("draft", "Draft"), ("scheduled", "Scheduled"), ("live", "Published")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "draft":
+            return queryset.filter(status=Story.Status.DRAFT)
+        if self.value() == "scheduled":
+            return queryset.scheduled()
+        if self.value() == "live":
+            return queryset.published()
+        return queryset
+
 
 @admin.register(Story)
 class StoryAdmin(admin.ModelAdmin):
     list_display = [
         "headline",
-        "status",
-        "published_at",
+        "publication",
         "author_names",
         "topic_names",
         "site_link",
     ]
-    list_filter = ["status", HasClarificationFilter, "topics", "authors"]
+    list_filter = [PublicationFilter, HasClarificationFilter, "topics", "authors"]
     date_hierarchy = "published_at"
     search_fields = ["headline", "dek", "slug", "bylines__author__name"]
     form = StoryAdminForm
+    formfield_overrides = LABELLED_FILES
     autocomplete_fields = ["topics"]
     prepopulated_fields = {"slug": ["headline"]}
-    readonly_fields = ["status", "published_by", "created_at", "updated_at"]
+    readonly_fields = [
+        "publication",
+        "published_by",
+        "published_by_name",
+        "created_at",
+        "updated_at",
+    ]
     fieldsets = [
-        (None, {"fields": ["headline", "slug", "dek", "body"]}),
+        ("Story", {"fields": ["headline", "slug", "dek", "body", "revision_note"]}),
         (
             "Lead image",
             {
@@ -204,11 +303,12 @@ class StoryAdmin(admin.ModelAdmin):
             "Publication",
             {
                 "fields": [
-                    "status",
+                    "publication",
                     "published_at",
                     "published_by",
                     "topics",
                     "comment_policy",
+                    "text_changes",
                     "created_at",
                     "updated_at",
                 ]
@@ -216,10 +316,58 @@ class StoryAdmin(admin.ModelAdmin):
         ),
     ]
     inlines = [BylineInline, PublishedClarificationInline, ClarificationInline]
-    actions = ["publish_now", "unpublish"]
+    actions = ["publish_now", "unpublish", "delete_selected"]
+
+    class Media:
+        js = [forms.Script("js/autocomplete-names.js", defer=True)]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).for_editing()
+
+    def get_urls(self) -> list[URLPattern]:
+        def view(function: Any) -> Any:
+            return self.admin_site.admin_view(function)
+
+        return [
+            path(
+                "<path:object_id>/history/compare/",
+                view(self.compare_view),
+                name="articles_story_compare",
+            ),
+            path(
+                "<path:object_id>/history/<int:number>/restore/",
+                view(self.restore_view),
+                name="articles_story_restore",
+            ),
+            path(
+                "preview-body/",
+                view(self.preview_body_view),
+                name="articles_story_preview_body",
+            ),
+            path("report/", view(self.report_view), name="articles_story_report"),
+            *super().get_urls(),
+        ]
+
+    def get_form(
+        self,
+        request: HttpRequest,
+        obj: Model | None = None,
+        change: bool = False,
+        **kwargs: Any,
+    ) -> type[ModelForm]:
+        form = super().get_form(request, obj, change, **kwargs)
+        form.publication_request = _requested_verb(request)  # a class of its own
+        return form
+
+    def formfield_for_dbfield(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> Any:
+        if db_field.name == "body":
+            kwargs["widget"] = desk.MarkdownEditor(
+                preview_url=reverse("admin:articles_story_preview_body")
+            )
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        return _zone_aware(field, db_field)
 
     def formfield_for_manytomany(
         self, db_field: Any, request: HttpRequest, **kwargs: Any
@@ -228,6 +376,16 @@ class StoryAdmin(admin.ModelAdmin):
             kwargs.setdefault("widget", _autocomplete(db_field, self))
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
+    def get_fieldsets(self, request: HttpRequest, obj: Model | None = None) -> list:
+        """ "Published by" links to the user's page only for those who may open
+        it; others read the name."""
+        if request.user.has_perm("auth.view_user"):
+            return self.fieldsets
+        return [
+            (name, {**options, "fields": _plain_publisher(options["fields"])})
+            for name, options in self.fieldsets
+        ]
+
     def get_readonly_fields(
         self, request: HttpRequest, obj: Model | None = None
     ) -> list[str]:
@@ -235,6 +393,12 @@ class StoryAdmin(admin.ModelAdmin):
         if not self.has_publish_permission(request):
             fields.append("published_at")
         return fields
+
+    def view_on_site(self, story: Story) -> str:
+        """A live story's page; a draft's or scheduled story's preview."""
+        if story.is_live:
+            return story.get_absolute_url()
+        return reverse("articles:story-preview", kwargs={"pk": story.pk})
 
     def save_model(
         self, request: HttpRequest, obj: Model, form: ModelForm, change: bool
@@ -250,6 +414,13 @@ class StoryAdmin(admin.ModelAdmin):
         change: bool,
     ) -> None:
         story = form.instance
+        reschedule = None
+        if story.pk and "published_at" in form.changed_data:
+            saved = Story.objects.get(pk=story.pk)
+            if saved.is_scheduled:
+                # A scheduled story's new time is set by the scheduling verb (a
+                # live story's may be moved to another past time, as a save).
+                reschedule, story.published_at = story.published_at, saved.published_at
         credits = None
         for formset in formsets:
             # Works out what changed (for the change message) and writes nothing.
@@ -257,7 +428,11 @@ class StoryAdmin(admin.ModelAdmin):
             if formset.model is Byline:
                 credits = _credits(formset)
         save_story(
-            story, by=request.user, credits=credits, topics=form.cleaned_data["topics"]
+            story,
+            by=request.user,
+            credits=credits,
+            topics=form.cleaned_data["topics"],
+            note=form.cleaned_data.get("revision_note", ""),
         )
         for formset in formsets:
             if formset.model is Clarification:
@@ -267,6 +442,92 @@ class StoryAdmin(admin.ModelAdmin):
                     _save_note(note, by=request.user)
                 for note in formset.deleted_objects:
                     delete_clarification(note, by=request.user)
+        if reschedule is not None and _requested_verb(request) != "publish":
+            schedule_story(story, at=reschedule, by=request.user)
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        if _requested_verb(request) and not self.has_publish_permission(request):
+            raise PermissionDenied
+        story = self.get_object(request, object_id) if object_id else None
+        context = {
+            **(extra_context or {}),
+            "publication_buttons": self._publication_buttons(request, story),
+        }
+        if story is not None and not story.is_live:
+            share = reverse(
+                "articles:story-share", kwargs={"token": share_token(story)}
+            )
+            context |= {
+                "preview_url": self.view_on_site(story),
+                "share_url": request.build_absolute_uri(share),
+                "share_days": settings.SHARE_LINK_MAX_AGE_DAYS,
+            }
+        if story is not None and desk.is_on_the_record(story):
+            context["kept_on_record"] = True
+        return super().changeform_view(request, object_id, form_url, context)
+
+    def _publication_buttons(
+        self, request: HttpRequest, story: Story | None
+    ) -> list[tuple[str, str]]:
+        if not self.has_publish_permission(request):
+            return []
+        names = ["_publish", "_schedule"]
+        if story is not None and story.is_live:
+            names = ["_unpublish"]
+        elif story is not None and story.is_scheduled:
+            names = ["_publish", "_schedule", "_unpublish"]
+        return [(name, PUBLICATION_BUTTONS[name][1]) for name in names]
+
+    def response_add(
+        self, request: HttpRequest, obj: Model, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        if _requested_verb(request):
+            return self._save_and(request, obj)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request: HttpRequest, obj: Model) -> HttpResponse:
+        if _requested_verb(request):
+            return self._save_and(request, obj)
+        return super().response_change(request, obj)
+
+    def _save_and(self, request: HttpRequest, story: Story) -> HttpResponse:
+        """The story is saved; now the verb its button asked for, and back to it."""
+        verb = _requested_verb(request)
+        was_scheduled_for = story.published_at if story.is_scheduled else None
+        try:
+            if verb == "publish":
+                publish_story(story, by=request.user)
+                message = f"Saved and published “{story}” now."
+                if was_scheduled_for:
+                    message = (
+                        f"Saved and published “{story}” now, instead of at "
+                        f"{_moment(was_scheduled_for)} as scheduled."
+                    )
+            elif verb == "schedule":
+                if not story.is_scheduled or story.published_at != was_scheduled_for:
+                    schedule_story(story, at=story.published_at, by=request.user)
+                message = (
+                    f"Saved. “{story}” is scheduled: readers see it from "
+                    f"{_moment(story.published_at)}."
+                )
+            elif story.status == Story.Status.PUBLISHED:
+                unpublish_story(story, by=request.user)
+                message = f"Saved and unpublished “{story}”: it is a draft again."
+            else:
+                message = f"Saved. “{story}” is a draft already."
+        except PublishError as error:
+            self.message_user(request, f"Saved, but {error}", messages.ERROR)
+        else:
+            self.message_user(request, message, messages.SUCCESS)
+        return HttpResponseRedirect(
+            reverse("admin:articles_story_change", args=[story.pk])
+        )
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
@@ -276,26 +537,72 @@ class StoryAdmin(admin.ModelAdmin):
             raise PermissionDenied  # e.g. a moderator posting "publish_now"
         return super().changelist_view(request, extra_context)
 
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: Any = None
+    ) -> HttpResponse:
+        """Revisions and publication events, newest first (not Django's log)."""
+        story = self.get_object(request, object_id)
+        if story is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, story):
+            raise PermissionDenied
+        return desk.history(request, self, story)
+
+    def compare_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        story = self.get_object(request, object_id)
+        if story is None or not self.has_view_or_change_permission(request, story):
+            raise PermissionDenied
+        return desk.compare(request, self, story)
+
+    def restore_view(
+        self, request: HttpRequest, object_id: str, number: int
     ) -> HttpResponse:
         story = self.get_object(request, object_id)
-        if story is not None and not story.is_live:
-            preview = reverse("articles:story-preview", kwargs={"pk": story.pk})
-            share = reverse(
-                "articles:story-share", kwargs={"token": share_token(story)}
+        if story is None or not self.has_change_permission(request, story):
+            raise PermissionDenied
+        return desk.restore(request, self, story, number)
+
+    def preview_body_view(self, request: HttpRequest) -> HttpResponse:
+        if not (
+            self.has_change_permission(request) or self.has_add_permission(request)
+        ):
+            raise PermissionDenied
+        return desk.preview_body(request)
+
+    def report_view(self, request: HttpRequest) -> HttpResponse:
+        if not request.user.has_perm("articles.view_corrections_report"):
+            raise PermissionDenied
+        return desk.report(request, self)
+
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: Any = None
+    ) -> HttpResponse:
+        story = self.get_object(request, object_id)
+        if story is not None and desk.is_on_the_record(story):
+            self.message_user(request, desk.on_the_record(story), messages.ERROR)
+            return HttpResponseRedirect(
+                reverse("admin:articles_story_change", args=[story.pk])
             )
-            extra_context = {
-                **(extra_context or {}),
-                "preview_url": preview,
-                "share_url": request.build_absolute_uri(share),
-                "share_days": settings.SHARE_LINK_MAX_AGE_DAYS,
-            }
-        return super().change_view(request, object_id, form_url, extra_context)
+        return super().delete_view(request, object_id, extra_context)
+
+    def has_delete_permission(
+        self, request: HttpRequest, obj: Model | None = None
+    ) -> bool:
+        if obj is not None and desk.is_on_the_record(obj):
+            return False  # its published corrections stay on the record
+        return super().has_delete_permission(request, obj)
+
+    @admin.display(description="publication", ordering="published_at")
+    def publication(self, story: Story) -> str:
+        if story.is_scheduled:
+            return f"Scheduled for {_moment(story.published_at)}"
+        if story.is_live:
+            return f"Published {_moment(story.published_at)}"
+        return "Draft"
+
+    @admin.display(description="published by")
+    def published_by_name(self, story: Story) -> str:
+        return story.published_by.get_username() if story.published_by else "-"
 
     @admin.display(description="authors")
     def author_names(self, story: Story) -> str:
@@ -307,38 +614,57 @@ class StoryAdmin(admin.ModelAdmin):
 
     @admin.display(description="link")
     def site_link(self, story: Story) -> str:
-        if story.is_live:
-            return format_html('<a href="{}">View</a>', story.get_absolute_url())
-        preview = reverse("articles:story-preview", kwargs={"pk": story.pk})
-        return format_html('<a href="{}">Preview</a>', preview)
+        label = "View" if story.is_live else "Preview"
+        return format_html('<a href="{}">{}</a>', self.view_on_site(story), label)
 
-    @admin.action(description="Publish now", permissions=["publish"], location=BOTH)
+    @admin.action(description="Publish now", permissions=["publish"])
     def publish_now(self, request: HttpRequest, queryset: QuerySet) -> None:
         published = 0
         for story in queryset:
             if story.is_live:
                 continue
-            # A scheduled story goes live now too.
+            scheduled_for = story.published_at if story.is_scheduled else None
             try:
                 publish_story(story, by=request.user)
             except PublishError as error:
                 self.message_user(request, str(error), messages.ERROR)
             else:
                 published += 1
+                if scheduled_for:
+                    self.message_user(
+                        request,
+                        f"“{story}” was scheduled for {_moment(scheduled_for)}; "
+                        "it is live now.",
+                    )
         if published:
             self.message_user(request, f"Published {_stories(published)}.")
 
-    @admin.action(
-        description="Unpublish (back to draft)", permissions=["publish"], location=BOTH
-    )
+    @admin.action(description="Unpublish (back to draft)", permissions=["publish"])
     def unpublish(self, request: HttpRequest, queryset: QuerySet) -> None:
         stories = list(queryset.filter(status=Story.Status.PUBLISHED))
         for story in stories:
             unpublish_story(story, by=request.user)
         self.message_user(request, f"Unpublished {_stories(len(stories))}.")
 
+    @admin.action(description="Delete selected stories", permissions=["delete"])
+    def delete_selected(
+        self, request: HttpRequest, queryset: QuerySet
+    ) -> HttpResponse | None:
+        """Django's delete (with its confirmation page), unless a story in the
+        selection has a published correction: those stay on the record."""
+        kept = [story for story in queryset if desk.is_on_the_record(story)]
+        for story in kept:
+            self.message_user(request, desk.on_the_record(story), messages.ERROR)
+        if kept:
+            return None
+        return admin_actions.delete_selected(self, request, queryset)
+
     def has_publish_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("articles.publish_story")
+
+
+def _plain_publisher(fields: list[str]) -> list[str]:
+    return ["published_by_name" if name == "published_by" else name for name in fields]
 
 
 @admin.register(Clarification)
@@ -366,6 +692,12 @@ class ClarificationAdmin(admin.ModelAdmin):
         if db_field.name in self.get_autocomplete_fields(request):
             kwargs.setdefault("widget", _autocomplete(db_field, self))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_dbfield(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> Any:
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        return _zone_aware(field, db_field)
 
     @admin.display(description="clarification")
     def excerpt(self, clarification: Clarification) -> str:
@@ -399,6 +731,7 @@ class AuthorAdmin(admin.ModelAdmin):
     list_display = ["name", "job_title", "slug"]
     search_fields = ["name", "slug", "job_title"]
     form = AuthorAdminForm
+    formfield_overrides = LABELLED_FILES
     prepopulated_fields = {"slug": ["name"]}
 
 

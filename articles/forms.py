@@ -8,10 +8,16 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
 from articles.models import Author, Clarification, Story, Topic
-from articles.services import ClarificationError, check_clarification
+from articles.services import (
+    ClarificationError,
+    PublishError,
+    check_clarification,
+    check_schedule,
+)
 
 ACCEPTED_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP", "GIF": "GIF"}
 ACCEPTED = "a JPEG, PNG, WebP or GIF file"
@@ -89,6 +95,17 @@ class ImageUploadField(forms.ImageField):
 
 
 class StoryAdminForm(forms.ModelForm):
+    revision_note = forms.CharField(
+        label="Note for the history",
+        required=False,
+        max_length=300,
+        help_text="Optional: what you changed and why. Editors see it in the "
+        "story's history, next to this version.",
+    )
+    # What the editor asked for besides saving ("publish", "schedule",
+    # "unpublish" or ""): StoryAdmin.get_form sets it from the button pressed.
+    publication_request = ""
+
     class Meta:
         model = Story
         fields = [
@@ -102,6 +119,7 @@ class StoryAdminForm(forms.ModelForm):
             "lead_image_credit",
             "published_at",
             "comment_policy",
+            "text_changes",
             "topics",
         ]
         field_classes = {"lead_image": ImageUploadField}
@@ -127,7 +145,27 @@ class StoryAdminForm(forms.ModelForm):
                 "A published story needs a publication time. To take it down, "
                 "use the “Unpublish” action instead.",
             )
+        self._check_publication_time(cleaned_data)
         return cleaned_data
+
+    def _check_publication_time(self, cleaned_data: dict[str, Any]) -> None:
+        """Scheduling, or moving a scheduled story's time, needs a time to come
+        (the rest of the check runs in the service, after the byline is saved)."""
+        story = self.instance
+        at = cleaned_data.get("published_at")
+        moved = "published_at" in self.changed_data
+        rescheduling = moved and (
+            story.is_scheduled or (story.is_live and at and at > timezone.now())
+        )
+        if self.publication_request != "schedule" and not rescheduling:
+            return
+        if self.publication_request == "publish" or "published_at" in self.errors:
+            return
+        try:
+            check_schedule(story, at=at)
+        except PublishError as error:
+            field = "published_at" if "published_at" in self.fields else None
+            self.add_error(field, ValidationError(str(error)))
 
 
 class ClarificationAdminForm(forms.ModelForm):

@@ -14,7 +14,17 @@ from django.contrib.postgres.search import (
 )
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, F, Min, OuterRef, Prefetch, Q, Subquery
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    When,
+)
 from django.db.models.functions import Left, Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -144,19 +154,24 @@ class StoryQuerySet(models.QuerySet):
             self.defer("body", "search_vector")
             .prefetch_related(_bylines_with_authors(), "topics")
             .with_last_clarified_at()
+            .with_last_edited_at()
         )
 
     def for_detail(self) -> Self:
         """A story page: the story, its bylines with their authors, its topics and
         its published clarifications (oldest first), in four queries."""
-        return self.defer("search_vector").prefetch_related(
-            _bylines_with_authors(),
-            "topics",
-            Prefetch(
-                "clarifications",
-                queryset=Clarification.objects.published(),
-                to_attr="published_clarifications",
-            ),
+        return (
+            self.defer("search_vector")
+            .with_last_edited_at()
+            .prefetch_related(
+                _bylines_with_authors(),
+                "topics",
+                Prefetch(
+                    "clarifications",
+                    queryset=Clarification.objects.published(),
+                    to_attr="published_clarifications",
+                ),
+            )
         )
 
     def for_editing(self) -> Self:
@@ -176,6 +191,29 @@ class StoryQuerySet(models.QuerySet):
             .values("published_at")[:1]
         )
         return self.annotate(last_clarified_at=Subquery(newest))
+
+    def with_last_edited_at(self, *, at: datetime | None = None) -> Self:
+        """Annotate `last_edited_at`: when readers first saw the newest version of
+        the text after the one first published (None if the text never changed
+        while readers could see it, or if the story hides its text changes).
+        "(UPDATED)", dateModified and the "What changed" page derive from it."""
+        public = Revision.objects.public(at=at)
+        first = (
+            public.filter(story=OuterRef(OuterRef("pk")))
+            .order_by("public_from")
+            .values("public_from")[:1]
+        )
+        newest = (
+            public.filter(story=OuterRef("pk"), public_from__gt=Subquery(first))
+            .order_by("-public_from")
+            .values("public_from")[:1]
+        )
+        shown = Q(text_changes=Story.TextChanges.SHOW)
+        if settings.SHOW_TEXT_CHANGES:
+            shown |= Q(text_changes=Story.TextChanges.SITE)
+        return self.annotate(
+            last_edited_at=Case(When(shown, then=Subquery(newest)), default=None)
+        )
 
     def search(self, terms: str) -> Self:
         """Stories matching `terms` (web-search syntax), best match first.
@@ -226,6 +264,11 @@ class Story(models.Model):
         LIMITED = "limited", "Open for the usual period after publication"
         OPEN = "open", "Open, with no time limit"
         CLOSED = "closed", "Closed"
+
+    class TextChanges(models.TextChoices):
+        SITE = "site", "As the site does (NEWSROOM_SHOW_TEXT_CHANGES)"
+        SHOW = "show", "Show readers each published version's changes"
+        HIDE = "hide", "Hide them (clarifications are always shown)"
 
     headline = models.CharField(
         max_length=200,
@@ -299,6 +342,14 @@ class Story(models.Model):
         help_text="Close or reopen comments. The usual period is set for the whole "
         "site (NEWSROOM_COMMENTS_CLOSE_AFTER_DAYS).",
     )
+    text_changes = models.CharField(
+        "text changes on “What changed”",
+        max_length=4,
+        choices=TextChanges,
+        default=TextChanges.SITE,
+        help_text="Whether readers see how the text of each published version "
+        "differs from the one before. Drafts never appear.",
+    )
     authors = models.ManyToManyField(Author, through="Byline", related_name="stories")
     topics = models.ManyToManyField(Topic, related_name="stories", blank=True)
     search_vector = models.GeneratedField(
@@ -314,7 +365,10 @@ class Story(models.Model):
     class Meta:
         verbose_name_plural = "stories"
         ordering = ["-published_at", "-pk"]
-        permissions = [("publish_story", "Can publish and unpublish stories")]
+        permissions = [
+            ("publish_story", "Can publish and unpublish stories"),
+            ("view_corrections_report", "Can see the corrections report"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status="published") | Q(published_at__isnull=False),
@@ -355,6 +409,10 @@ class Story(models.Model):
             },
         )
 
+    def get_changes_url(self) -> str:
+        """The story's "What changed" page, beside its dated address."""
+        return self.get_absolute_url() + "changes/"
+
     @property
     def is_live(self) -> bool:
         return (
@@ -390,16 +448,40 @@ class Story(models.Model):
         return notes[-1].published_at if notes else None
 
     @property
+    def shows_text_changes(self) -> bool:
+        """Readers see how each published version's text differs from the one
+        before (the site's setting, unless the story overrides it)."""
+        if self.text_changes == self.TextChanges.SITE:
+            return settings.SHOW_TEXT_CHANGES
+        return self.text_changes == self.TextChanges.SHOW
+
+    @cached_property
+    def last_edited_at(self) -> datetime | None:
+        """When readers first saw the newest text edit made after publication (None
+        without one, or when the story hides its text changes). for_listing() and
+        for_detail() annotate it; otherwise it is queried."""
+        if not self.shows_text_changes or self.pk is None:
+            return None
+        times = list(
+            self.revisions.public()
+            .order_by("-public_from")
+            .values_list("public_from", flat=True)[:2]
+        )
+        return times[0] if len(times) == 2 else None
+
+    @property
     def is_updated(self) -> bool:
-        """Shown as "(UPDATED)": at least one published clarification."""
-        return self.last_clarified_at is not None
+        """Shown as "(UPDATED)", linking to "What changed": a published
+        clarification, or a text edit readers can see."""
+        return self.last_clarified_at is not None or self.last_edited_at is not None
 
     @property
     def modified_at(self) -> datetime | None:
-        """dateModified: the newest published clarification, else publication (never
-        before publication, even for a note dated earlier, e.g. by an import)."""
-        moments = [m for m in (self.last_clarified_at, self.published_at) if m]
-        return max(moments, default=None)
+        """dateModified: the newest entry on "What changed" (a published
+        clarification or a text edit), else publication (never before publication,
+        even for a note dated earlier, e.g. by an import)."""
+        moments = (self.last_clarified_at, self.last_edited_at, self.published_at)
+        return max((moment for moment in moments if moment), default=None)
 
     @property
     def writers(self) -> list["Author"]:
@@ -562,3 +644,88 @@ class StoryEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} by {self.by_name}"
+
+
+class RevisionQuerySet(models.QuerySet):
+    def public(self, *, at: datetime | None = None) -> Self:
+        """Versions readers saw: each became public when the story went live with
+        it or, while live, when it was saved. Drafts, versions superseded before a
+        scheduled publication and versions saved while unpublished never are."""
+        return self.filter(public_from__lte=at or timezone.now())
+
+
+class Revision(models.Model):
+    """A story's words as one save left them: recorded by the story service on
+    every save that changes them, never edited afterwards. Restoring one records a
+    new revision. Only `public_from` is bookkeeping: the services set it when
+    readers will see this version, and clear it while still to come if that
+    changes (a later save before a scheduled time, unpublishing); once past it is
+    never changed."""
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField(help_text="1, 2, 3… for each story.")
+    headline = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200)
+    dek = models.CharField("summary", max_length=300, blank=True)
+    body = models.TextField()
+    byline = models.JSONField(
+        default=list, help_text="[{author, name, role}] in byline order."
+    )
+    topics = models.JSONField(default=list, help_text="[{topic, name}] by name.")
+    lead_image = models.CharField(max_length=255, blank=True)
+    lead_image_alt = models.CharField(
+        "lead image description", max_length=250, blank=True
+    )
+    lead_image_caption = models.CharField(max_length=300, blank=True)
+    lead_image_credit = models.CharField(max_length=120, blank=True)
+    note = models.CharField(
+        max_length=300, blank=True, help_text="The editor's note about this save."
+    )
+    restored_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    by_name = models.CharField(
+        max_length=150,
+        help_text='The username when it happened, or "import" for the importer.',
+    )
+    public_from = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When readers first saw (or will see) this version; empty if never.",
+    )
+
+    objects = RevisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["story", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["story", "number"], name="revision_number_once_per_story"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["story", "public_from"], name="revision_public_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"Version {self.number} of {self.headline}"
+
+    @property
+    def is_public(self) -> bool:
+        return self.public_from is not None and self.public_from <= timezone.now()
+
+    @property
+    def author_names(self) -> str:
+        return ", ".join(credit["name"] for credit in self.byline)
+
+    @property
+    def topic_names(self) -> str:
+        return ", ".join(topic["name"] for topic in self.topics)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import formats, timezone
 
@@ -16,11 +17,13 @@ from articles.models import (
     Author,
     Byline,
     Clarification,
+    Revision,
     SlugHistory,
     Story,
     StoryEvent,
     Topic,
     slug_for,
+    validate_body_length,
 )
 from articles.tasks import make_renditions
 from newsroom.pagecache import bump_site_on_commit
@@ -35,6 +38,10 @@ class PublishError(Exception):
 
 class ClarificationError(Exception):
     """The clarification can't be added or changed; the message says why."""
+
+
+class RevisionError(Exception):
+    """The version can't be restored or compared as asked; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -71,10 +78,13 @@ def save_story(
     by: AbstractBaseUser | None,
     credits: Sequence[Credit] | None = None,
     topics: Iterable[Topic] | None = None,
+    note: str = "",
+    restored_from: Revision | None = None,
 ) -> Story:
     """Create or update a story: its own fields, and the byline and topics when
     given (None leaves them as they are). A changed slug keeps the old address
-    answering with a redirect."""
+    answering with a redirect. A revision is recorded when the words, byline,
+    topics, lead image or address changed (`note` goes with it)."""
     old_slug, old_image = (
         Story.objects.filter(pk=story.pk).values_list("slug", "lead_image").first()
         if story.pk
@@ -91,8 +101,151 @@ def save_story(
         _replace_byline(story, credits)
     if topics is not None:
         story.topics.set(topics)
+    _record_revision(story, by=by, note=note, restored_from=restored_from)
     bump_site_on_commit()
     return story
+
+
+# What a revision keeps: the story's own fields (the rest is byline and topics).
+REVISED_FIELDS = (
+    "headline",
+    "slug",
+    "dek",
+    "body",
+    "lead_image",
+    "lead_image_alt",
+    "lead_image_caption",
+    "lead_image_credit",
+)
+
+
+def _snapshot(story: Story) -> dict:
+    """The story as a revision records it (the saved rows, read afresh)."""
+    fields = {name: getattr(story, name) for name in REVISED_FIELDS}
+    fields["lead_image"] = story.lead_image.name or ""
+    bylines = Byline.objects.filter(story=story).select_related("author")
+    fields["byline"] = [
+        {"author": b.author_id, "name": b.author.name, "role": b.role}
+        for b in bylines.order_by("position", "pk")
+    ]
+    fields["topics"] = [
+        {"topic": topic.pk, "name": topic.name}
+        for topic in Topic.objects.filter(stories=story).order_by("name", "pk")
+    ]
+    return fields
+
+
+def _record_revision(
+    story: Story,
+    *,
+    by: AbstractBaseUser | None,
+    note: str,
+    restored_from: Revision | None,
+) -> Revision | None:
+    """A new revision if anything it keeps changed since the last one. Readers see
+    it at once if the story is live, at the publication time if it is scheduled
+    (an earlier version waiting for that moment never will)."""
+    snapshot = _snapshot(story)
+    # The story row is locked by its UPDATE above: concurrent saves number in turn.
+    latest = story.revisions.order_by("-number").first()
+    if latest is not None and all(
+        getattr(latest, name) == value for name, value in snapshot.items()
+    ):
+        return None
+    now = timezone.now()
+    public_from = None
+    if story.is_live:
+        public_from = now
+    elif story.is_scheduled:
+        public_from = story.published_at
+        story.revisions.filter(public_from__gt=now).update(public_from=None)
+    return Revision.objects.create(
+        story=story,
+        number=latest.number + 1 if latest else 1,
+        note=note.strip()[:300],
+        restored_from=restored_from,
+        created_at=now,
+        by=by,
+        by_name=by.get_username() if by is not None else IMPORTER,
+        public_from=public_from,
+        **snapshot,
+    )
+
+
+def _show_latest_revision_from(story: Story, moment: datetime) -> None:
+    """The story's current version is what readers see from `moment` (it goes
+    live then); an earlier version still waiting for its time never will be. A
+    version readers already saw keeps the time they first did."""
+    now = timezone.now()
+    story.revisions.filter(public_from__gt=now).update(public_from=None)
+    latest = story.revisions.order_by("-number").first()
+    if latest is not None and latest.public_from is None:
+        latest.public_from = moment
+        latest.save(update_fields=["public_from"])
+
+
+@transaction.atomic
+def restore_revision(
+    story: Story, revision: Revision, *, by: AbstractBaseUser | None
+) -> tuple[Revision | None, list[str]]:
+    """Make an earlier version the current one, as a new revision (the history is
+    never rewritten). The address stays as it is, so links keep working. Returns
+    the new revision (None if that version is the story as it is now) and what
+    could not be brought back (a deleted author or topic, a lost image file)."""
+    if revision.story_id != story.pk:
+        raise RevisionError(
+            f"Version {revision.number} belongs to another story, not “{story}”: "
+            "nothing was restored."
+        )
+    story = Story.objects.select_for_update().get(pk=story.pk)
+    left_out: list[str] = []
+    try:
+        validate_body_length(revision.body)
+    except ValidationError as error:
+        raise RevisionError(
+            f"Version {revision.number} can't be restored: {error.messages[0]}"
+        ) from None
+    for name in ("headline", "dek", "body"):
+        setattr(story, name, getattr(revision, name))
+    for name in ("lead_image_alt", "lead_image_caption", "lead_image_credit"):
+        setattr(story, name, getattr(revision, name))
+    if revision.lead_image and not story.lead_image.storage.exists(revision.lead_image):
+        left_out.append("the lead image (its file is gone)")
+    else:
+        story.lead_image = revision.lead_image or None
+    authors = Author.objects.in_bulk([credit["author"] for credit in revision.byline])
+    credits = []
+    for credit in revision.byline:
+        if credit["author"] in authors:
+            credits.append(Credit(authors[credit["author"]], credit["role"]))
+        else:
+            left_out.append(f"{credit['name']} (no longer an author)")
+    kept_topics = Topic.objects.in_bulk([topic["topic"] for topic in revision.topics])
+    left_out += [
+        f"the topic {topic['name']} (deleted since)"
+        for topic in revision.topics
+        if topic["topic"] not in kept_topics
+    ]
+    if story.lead_image and not story.lead_image_alt.strip():
+        # The image came back without its description, or the description without it.
+        raise RevisionError(
+            f"Version {revision.number} has a lead image without a description: "
+            "nothing was restored."
+        )
+    before = story.revisions.order_by("-number").values_list("number", flat=True)
+    latest_number = before.first()
+    save_story(
+        story,
+        by=by,
+        credits=credits or None,
+        topics=list(kept_topics.values()),
+        note=f"Restored version {revision.number}",
+        restored_from=revision,
+    )
+    new = story.revisions.order_by("-number").first()
+    if new is None or new.number == latest_number:
+        return None, left_out
+    return new, left_out
 
 
 @transaction.atomic
@@ -161,11 +314,16 @@ def publish_story(
     if story.is_live and at is None:
         return story
     _check_publishable(story)
+    was_scheduled_for = story.published_at if story.is_scheduled else None
     story.status = Story.Status.PUBLISHED
     story.published_at = at or now
     story.published_by = by
     story.save(update_fields=["status", "published_at", "published_by", "updated_at"])
-    _record(story, StoryEvent.Action.PUBLISHED, by=by)
+    detail = (
+        f"now, instead of {_moment(was_scheduled_for)}" if was_scheduled_for else ""
+    )
+    _record(story, StoryEvent.Action.PUBLISHED, by=by, detail=detail)
+    _show_latest_revision_from(story, story.published_at)
     bump_site_on_commit()
     return story
 
@@ -174,18 +332,35 @@ def publish_story(
 def schedule_story(story: Story, *, at: datetime, by: AbstractBaseUser | None) -> Story:
     """Set a story to go live at the future moment `at`; until then readers don't
     see it, and the page cache changes by itself when the moment comes."""
-    if at <= timezone.now():
-        raise PublishError(
-            f"{_moment(at)} has passed: pick a time to come, or publish now."
-        )
+    check_schedule(story, at=at)
     _check_publishable(story)
     story.status = Story.Status.PUBLISHED
     story.published_at = at
     story.published_by = by
     story.save(update_fields=["status", "published_at", "published_by", "updated_at"])
     _record(story, StoryEvent.Action.SCHEDULED, by=by, detail=f"for {_moment(at)}")
+    _show_latest_revision_from(story, at)
     bump_site_on_commit()
     return story
+
+
+def check_schedule(story: Story, *, at: datetime | None) -> None:
+    """PublishError unless `story` may be scheduled for `at`: a time to come, for a
+    story readers have not seen yet. Forms call it too, so editors see the
+    message with their text kept."""
+    if at is None:
+        raise PublishError(
+            "Set the publication time first: the story goes live at that time."
+        )
+    if at <= timezone.now():
+        raise PublishError(
+            f"{_moment(at)} has passed: pick a time to come, or publish now."
+        )
+    if story.is_live:
+        raise PublishError(
+            f"“{story}” is already live: readers have seen it. To hold it back, "
+            "unpublish it first, then schedule it."
+        )
 
 
 @transaction.atomic
@@ -197,6 +372,8 @@ def unpublish_story(story: Story, *, by: AbstractBaseUser | None) -> Story:
     story.status = Story.Status.DRAFT
     story.save(update_fields=["status", "updated_at"])
     _record(story, StoryEvent.Action.UNPUBLISHED, by=by)
+    # A version waiting for a scheduled time will not be seen then.
+    story.revisions.filter(public_from__gt=timezone.now()).update(public_from=None)
     bump_site_on_commit()
     return story
 

@@ -22,7 +22,8 @@ class StorySitemap(Sitemap):
         return (
             Story.objects.published()
             .with_last_clarified_at()
-            .only("slug", "published_at", "created_at", "updated_at")
+            .with_last_edited_at()
+            .only("slug", "published_at", "created_at", "updated_at", "text_changes")
         )
 
     def lastmod(self, story: Story) -> datetime:

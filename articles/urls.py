@@ -17,6 +17,11 @@ urlpatterns = [
         public_page(views.story_detail),
         name="story-detail",
     ),
+    path(
+        "articles/<int:year>/<int:month>/<int:day>/<slug:slug>/changes/",
+        public_page(views.story_changes),
+        name="story-changes",
+    ),
     path("preview/<int:pk>/", views.story_preview, name="story-preview"),
     path("share/<str:token>/", views.story_share, name="story-share"),
     path(

@@ -6,14 +6,14 @@ from typing import Any
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.cache import never_cache
 from django.views.generic import ListView, TemplateView
 
-from articles import images, jsonld
-from articles.models import Author, Clarification, Story, Topic
+from articles import desk, images, jsonld
+from articles.models import Author, Clarification, Revision, Story, Topic
 from articles.previews import ShareLinkExpired, ShareLinkInvalid, story_for_share_token
 
 PAGE_SIZE = 20
@@ -39,6 +39,7 @@ class HomeView(ListView):
 
 class ArchivePage(Page):
     more_follow = False  # set by ArchivePaginator.page()
+    next_rows: list = []  # the row read past the page, if any
 
     def has_next(self) -> bool:
         return self.more_follow
@@ -74,6 +75,7 @@ class ArchivePaginator(Paginator):
             raise EmptyPage("That page contains no results.")
         page = ArchivePage(rows[: self.per_page], number, self)
         page.more_follow = len(rows) > self.per_page
+        page.next_rows = rows[self.per_page :]
         return page
 
 
@@ -159,6 +161,51 @@ def story_detail(
         # Wrong or zero-padded date: one canonical address per story.
         return redirect(story, permanent=True)
     return _story_page(request, story, preview=False)
+
+
+# Versions of a story's text shown per "What changed" page.
+CHANGES_PAGE_SIZE = 10
+
+
+def story_changes(
+    request: HttpRequest, year: int, month: int, day: int, slug: str
+) -> HttpResponse:
+    """ "What changed": a published story's dated clarifications and, unless the
+    newsroom hides them, how each version readers saw differs from the one before.
+    Only for a story with something to show; drafts never appear."""
+    story = Story.objects.published().for_detail().filter(slug=slug).first()
+    if story is None:
+        story = get_object_or_404(Story.objects.published(), old_slugs__slug=slug)
+        return redirect(story.get_changes_url(), permanent=True)
+    if request.path != story.get_changes_url():
+        return redirect(story.get_changes_url(), permanent=True)
+    if not story.is_updated:
+        raise Http404("Nothing has changed in this story since it was published.")
+    versions, page = [], None
+    if story.last_edited_at is not None:  # text changes shown, and some to show
+        paginator = ArchivePaginator(
+            Revision.objects.public()
+            .filter(story=story)
+            .order_by("-public_from", "-pk"),
+            CHANGES_PAGE_SIZE,
+        )
+        try:
+            page = paginator.page(request.GET.get("page", 1))
+        except (EmptyPage, PageNotAnInteger) as error:
+            raise Http404(str(error)) from None
+        # The row after the page is the version before the page's last one.
+        rows = [*page.object_list, *page.next_rows]
+        versions = [
+            (version, desk.changes_between(older, version) if older else None)
+            for version, older in zip(rows, [*rows[1:], None], strict=False)
+        ][: len(page.object_list)]
+    context = {
+        "story": story,
+        "versions": versions,
+        "page_obj": page,
+        "canonical_url": request.build_absolute_uri(story.get_changes_url()),
+    }
+    return render(request, "articles/story_changes.html", context)
 
 
 @never_cache

@@ -29,8 +29,10 @@ def local_secret_key() -> str:
     return path.read_text().strip()
 
 
-def prepare_environment(*, dev: bool) -> None:
+def prepare_environment(*, dev: bool, port: str = "8000") -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
+    # Links in mails (a held comment's review link) lead where this server listens.
+    os.environ.setdefault("NEWSROOM_SITE_URL", f"http://127.0.0.1:{port}")
     os.environ.setdefault("DJANGO_SECRET_KEY", local_secret_key())
     os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
     # Plain HTTP on the loopback interface: no HTTPS redirect, no Secure-only cookies.
@@ -166,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     where = "embedded, started now" if started else "already running or given"
     print(f"==> database {database_url} ({where})", flush=True)
     try:
-        prepare_environment(dev=args.dev)
+        prepare_environment(dev=args.dev, port=port)
         if args.manage:
             manage(*args.manage)
             return 0

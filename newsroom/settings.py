@@ -52,6 +52,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Staff see and type times in their own zone on the desk (never on reader pages).
+    "newsroom.timezones.StaffTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -297,6 +299,9 @@ LOGGING = {
 SITE_NAME = env.get("NEWSROOM_SITE_NAME", "Newsroom")
 # Where readers and staff reach the site (links in emails): scheme and host only.
 SITE_URL = env.get_origin("NEWSROOM_SITE_URL", "http://127.0.0.1:8000")
+# "What changed" pages show readers how each published version's text differs from
+# the one before (stories can override it); clarifications are shown either way.
+SHOW_TEXT_CHANGES = env.get_bool("NEWSROOM_SHOW_TEXT_CHANGES", True)
 # Share links (articles/previews.py) let a reviewer without an account read a draft.
 SHARE_LINK_MAX_AGE_DAYS = env.get_int("NEWSROOM_SHARE_LINK_DAYS", 7)
 # Uploaded images (articles/forms.py): larger files, or more pixels (decompression

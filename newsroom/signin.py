@@ -165,12 +165,19 @@ class DeskSite(admin.AdminSite):
         return view_after_setup
 
     def get_urls(self) -> list[URLPattern]:
+        from newsroom.timezones import time_zone_view
+
         two_factor = path(
             "two-factor/",
             super().admin_view(self.two_factor_view),
             name="two-factor",
         )
-        return [two_factor, *super().get_urls()]
+        time_zone = path(
+            "time-zone/",
+            self.admin_view(lambda request: time_zone_view(request, self)),
+            name="time-zone",
+        )
+        return [two_factor, time_zone, *super().get_urls()]
 
     def two_factor_view(self, request: HttpRequest) -> HttpResponse:
         return two_factor(request, self)

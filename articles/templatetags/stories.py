@@ -58,10 +58,19 @@ def search_excerpt(text: str) -> SafeString:
 
 
 @register.simple_tag
-def updated_flag(story: Story) -> SafeString:
-    """ " (UPDATED)" after the headline of a story with a published clarification."""
+def updated_flag(story: Story, *, link: bool = False) -> SafeString:
+    """ " (UPDATED)" after the headline of a story with a published clarification
+    or a text edit readers saw; on the story's own page (`link`) it leads to
+    "What changed"."""
     if not story.is_updated:
         return mark_safe("")
+    if link:
+        return format_html(
+            ' <a class="updated-flag" href="{}" aria-label="Updated: what changed">'
+            "{}</a>",
+            story.get_changes_url(),
+            rendering.UPDATED_FLAG,
+        )
     return format_html(' <span class="updated-flag">{}</span>', rendering.UPDATED_FLAG)
 
 

@@ -86,12 +86,21 @@ def test_a_lead_image_without_description_is_refused_in_the_admin(client, editor
 
 
 def test_a_story_with_a_published_clarification_cannot_be_deleted(client, editor):
-    story = make_published_story()
+    story = make_published_story(headline="On the record")
     make_clarification(story)
 
+    page = client.get(change_url(story))
     response = client.post(
-        reverse("admin:articles_story_delete", args=[story.pk]), {"post": "yes"}
+        reverse("admin:articles_story_delete", args=[story.pk]),
+        {"post": "yes"},
+        follow=True,
     )
 
-    assert response.status_code == 403
+    assert not page.context["has_delete_permission"]  # no Delete button
+    assert "stays on the record and can't be deleted" in page.content.decode()
+    assert response.redirect_chain == [(change_url(story), 302)]
+    assert [str(m) for m in response.context["messages"]] == [
+        "“On the record” has a published correction or clarification, so it stays "
+        "on the record and can't be deleted. To take it off the site, unpublish it."
+    ]
     assert Story.objects.filter(pk=story.pk).exists()

@@ -119,6 +119,7 @@ def story_data(**fields) -> dict:
         "slug": "a-headline",
         "body": "Text.",
         "comment_policy": "limited",
+        "text_changes": "site",
         "lead_image_alt": "",
     } | fields
 
@@ -165,6 +166,7 @@ def test_a_published_story_cannot_lose_its_publication_time():
         status=Story.Status.PUBLISHED,
         published_at="2024-01-01T00:00Z",
     )
+    story.refresh_from_db()
     form = StoryAdminForm(story_data(slug="live"), instance=story)
 
     assert not form.is_valid()

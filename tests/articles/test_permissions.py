@@ -4,6 +4,8 @@ The groups come from the articles data migration (0002). Comment permissions are
 granted by the comments app and tested there.
 """
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -43,6 +45,7 @@ def story_post(story: Story | None = None, **changes) -> dict:
         "slug": story.slug if story else "new-story",
         "body": "Text.",
         "comment_policy": "limited",
+        "text_changes": "site",
         "_save": "Save",
     }
     for prefix in ("bylines", "clarifications", "clarifications-2"):
@@ -239,3 +242,74 @@ def test_a_moderator_cannot_change_a_draft_clarification(as_moderator):
 
 def test_a_moderator_cannot_manage_users(as_moderator):
     assert as_moderator.get(reverse("admin:auth_user_changelist")).status_code == 403
+
+
+# --- The desk's new pages: history, restore, schedule, report, time zone ---------
+
+
+def _two_versions() -> Story:
+    from articles.services import save_story
+
+    story = make_story(body="One.")
+    for body in ("One.", "Two."):
+        story.body = body
+        save_story(story, by=None)
+    return story
+
+
+def test_an_editor_can_restore_a_version_and_read_the_report(as_editor):
+    story = _two_versions()
+    first = story.revisions.get(number=1)
+
+    restore = as_editor.post(url("story_restore", story.pk, first.pk))
+    report = as_editor.get(url("story_report"))
+
+    assert (restore.status_code, report.status_code) == (302, 200)
+    assert story.revisions.count() == 3
+
+
+def test_a_moderator_cannot_restore_schedule_or_read_the_report(as_moderator):
+    story = _two_versions()
+    first = story.revisions.get(number=1)
+    at = timezone.localtime() + timedelta(days=1)
+
+    restore = as_moderator.post(url("story_restore", story.pk, first.pk))
+    schedule = as_moderator.post(
+        url("story_change", story.pk),
+        story_post(
+            story,
+            _schedule="Save and schedule",
+            published_at_0=at.strftime("%Y-%m-%d"),
+            published_at_1=at.strftime("%H:%M:%S"),
+        ),
+    )
+    report = as_moderator.get(url("story_report"))
+    history = as_moderator.get(url("story_history", story.pk))
+
+    assert (restore.status_code, schedule.status_code, report.status_code) == (
+        403,
+        403,
+        403,
+    )
+    assert history.status_code == 200  # reading the history is fine
+    story.refresh_from_db()
+    assert story.status == Story.Status.DRAFT and story.revisions.count() == 2
+
+
+def test_anyone_on_the_desk_sets_their_own_time_zone_only(as_moderator):
+    page = as_moderator.get(reverse("admin:time-zone"))
+
+    assert page.status_code == 200
+
+
+def test_anonymous_visitors_cannot_reach_the_desks_new_pages(client):
+    story = _two_versions()
+    paths = [
+        url("story_history", story.pk),
+        url("story_report"),
+        url("story_restore", story.pk, story.revisions.first().pk),
+        reverse("admin:time-zone"),
+    ]
+
+    assert {client.get(path).status_code for path in paths} == {302}
+    assert client.post(url("story_preview_body"), {"body": "x"}).status_code == 302

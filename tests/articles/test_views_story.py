@@ -112,9 +112,10 @@ def test_updated_flag_follows_a_published_clarification_and_is_never_doubled(cli
     assert "<h1>New Era of Cooperation</h1>" in before
     assert after.count("(UPDATED)") == 1
     assert (
-        '<h1>New Era of Cooperation <span class="updated-flag">(UPDATED)</span></h1>'
-        in after
-    )
+        '<h1>New Era of Cooperation <a class="updated-flag" '
+        f'href="{story.get_changes_url()}" aria-label="Updated: what changed">'
+        "(UPDATED)</a></h1>"
+    ) in after
 
 
 def test_a_scheduled_clarification_does_not_mark_the_story_updated_yet(client):

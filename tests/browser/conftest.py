@@ -184,6 +184,18 @@ def new_page(playwright_browser):
         context.close()
 
 
+@pytest.fixture
+def screenshots_dir(tmp_path) -> Path:
+    """Where screenshot tests write: SCREENSHOTS_DIR (make screenshots), else a
+    temporary folder."""
+    folder = os.environ.get("SCREENSHOTS_DIR")
+    if not folder:
+        return tmp_path
+    path = Path(folder) if Path(folder).is_absolute() else ROOT / folder
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 @pytest.fixture(scope="session")
 def vnu_url(browser_tools) -> Iterator[str]:
     """The W3C Nu HTML Checker as a local HTTP service (one JVM for the whole run)."""

@@ -116,7 +116,9 @@ def test_comment_by_keyboard_only_in_a_sensible_focus_order(site_url, new_page):
         "Newsroom",
         "International",  # topics in the site navigation
         "Procurement",
+        "(UPDATED)",  # to "What changed"
         "Allyson Versprille",
+        "What changed",  # next to the "Updated" time
         "International",  # the story's topics
         "Procurement",
         "Write a comment",

@@ -6,15 +6,11 @@ docs/screenshots/ shows (story page, comment form, moderation list):
 
 Without SCREENSHOTS_DIR the PNGs go to a temporary folder and are checked there."""
 
-import os
 import struct
 from pathlib import Path
 
-import pytest
-
 from tests.browser.helpers import (
     BROWSER_TESTS,
-    ROOT,
     import_demo_story,
     log_in,
     wait_for_image,
@@ -32,16 +28,6 @@ PAGE_Y = """([first, last]) => [
   document.querySelector(first).getBoundingClientRect().top + window.scrollY,
   document.querySelector(last).getBoundingClientRect().bottom + window.scrollY,
 ]"""
-
-
-@pytest.fixture
-def screenshots_dir(tmp_path) -> Path:
-    folder = os.environ.get("SCREENSHOTS_DIR")
-    if not folder:
-        return tmp_path
-    path = Path(folder) if Path(folder).is_absolute() else ROOT / folder
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def png_size(path: Path) -> tuple[int, int]:
