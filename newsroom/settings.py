@@ -44,6 +44,9 @@ MIDDLEWARE = [
     "newsroom.pagecache.PageCacheMiddleware",
     # Then: whatever Django handles gets a database deadline (newsroom/outages.py).
     "newsroom.outages.DatabaseDeadlineMiddleware",
+    # Readers' reads may go to a caught-up replica; a POST pins its visitor to the
+    # primary for a moment (newsroom/replicas.py).
+    "newsroom.replicas.ReplicaMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -114,9 +117,31 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.get_int("DJANGO_CONN_MAX_AGE", 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-# CAPTCHA rows are written on one request and read on the next (image, audio, post):
-# a replica could lag behind, so the captcha app always reads the primary.
-DATABASE_ROUTERS = ["comments.captcha.router.CaptchaOnPrimaryRouter"]
+# Read replicas (newsroom/replicas.py, docs/deploy.md): streaming standbys of the
+# primary, comma-separated; readers' story and comment reads go to one that has
+# caught up, everything else to the primary.
+READ_REPLICAS = []
+for number, url in enumerate(env.get_list("DATABASE_REPLICA_URLS"), start=1):
+    try:
+        replica = dj_database_url.parse(url)
+    except ValueError as error:
+        raise ImproperlyConfigured(
+            f"DATABASE_REPLICA_URLS: replica {number} is not a database URL: {error}"
+        ) from None
+    if replica["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(
+            f"DATABASE_REPLICA_URLS: replica {number} must start with postgres://"
+        )
+    alias = f"replica{number}"
+    DATABASES[alias] = DATABASES["default"] | {
+        key: replica[key] for key in ("NAME", "USER", "PASSWORD", "HOST", "PORT")
+    }
+    DATABASES[alias]["OPTIONS"] = dict(DATABASES["default"]["OPTIONS"])
+    DATABASES[alias]["TEST"] = {"MIRROR": "default"}
+    READ_REPLICAS.append(alias)
+# Seconds a visitor who just wrote (any POST) reads the primary only.
+REPLICA_PIN_SECONDS = env.get_int("NEWSROOM_REPLICA_PIN_SECONDS", 10)
+DATABASE_ROUTERS = ["newsroom.replicas.ReplicaRouter"]
 
 # --- Cache ---------------------------------------------------------------------------
 # Shared by every worker: Redis in production, files under DATA_DIR otherwise

@@ -1,10 +1,12 @@
 import logging
 
 from django.core.cache import caches
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
+
+from newsroom.replicas import replica_aliases
 
 logger = logging.getLogger(__name__)
 
@@ -15,6 +17,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
     readers (the database is unavailable); without the cache pages are slower, not
     gone (docs/operations.md)."""
     checks = {"database": _database_answers(), "cache": _cache_answers()}
+    # A replica that is down only sends its readers to the primary.
+    checks |= {alias: _database_answers(alias) for alias in replica_aliases()}
     serving = checks["database"]
     body = {
         "status": "ok" if all(checks.values()) else "degraded" if serving else "down",
@@ -22,12 +26,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(body, status=200 if serving else 503)
 
 
-def _database_answers() -> bool:
+def _database_answers(alias: str = "default") -> bool:
     try:
-        with connection.cursor() as cursor:
+        with connections[alias].cursor() as cursor:
             cursor.execute("SELECT 1")
     except DatabaseError as error:
-        logger.error("health check: database unavailable: %s", error)
+        logger.error("health check: %s unavailable: %s", alias, error)
         return False
     return True
 
