@@ -1,5 +1,6 @@
-"""What read replicas cost the app: a stamp move, and a reader's story page rendered afresh (no page cache),
-with replica routing on, as ratios against the same work with it off.
+"""What read replicas cost the app: a stamp move, and a reader's story page rendered
+afresh (no page cache), with replica routing on, as ratios against the same work
+with it off.
 
     DATABASE_URL=postgres://… .venv/bin/python -m bench.replicas
 
