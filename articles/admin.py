@@ -209,6 +209,7 @@ class StoryAdmin(admin.ModelAdmin):
                     "published_by",
                     "topics",
                     "comment_policy",
+                    "comment_moderation",
                     "created_at",
                     "updated_at",
                 ]

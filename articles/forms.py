@@ -102,6 +102,7 @@ class StoryAdminForm(forms.ModelForm):
             "lead_image_credit",
             "published_at",
             "comment_policy",
+            "comment_moderation",
             "topics",
         ]
         field_classes = {"lead_image": ImageUploadField}

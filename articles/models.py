@@ -226,6 +226,10 @@ class Story(models.Model):
         OPEN = "open", "Open, with no time limit"
         CLOSED = "closed", "Closed"
 
+    class CommentModeration(models.TextChoices):
+        PRE = "pre", "Pre-moderation: a moderator approves each comment first"
+        POST = "post", "Post-moderation: comments appear at once, then are reviewed"
+
     headline = models.CharField(
         max_length=200,
         help_text='Never type "(UPDATED)": it is added when a clarification exists.',
@@ -289,6 +293,13 @@ class Story(models.Model):
         default=CommentPolicy.LIMITED,
         help_text="Close or reopen comments. The usual period is set for the whole "
         "site (NEWSROOM_COMMENTS_CLOSE_AFTER_DAYS).",
+    )
+    comment_moderation = models.CharField(
+        max_length=4,
+        choices=CommentModeration,
+        default=CommentModeration.PRE,
+        help_text="Pre-moderate sensitive stories (courts, crime). Post-moderated "
+        "comments still wait for a moderator's review, and rules still hold them.",
     )
     authors = models.ManyToManyField(Author, through="Byline", related_name="stories")
     topics = models.ManyToManyField(Topic, related_name="stories", blank=True)

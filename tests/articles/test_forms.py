@@ -119,6 +119,7 @@ def story_data(**fields) -> dict:
         "slug": "a-headline",
         "body": "Text.",
         "comment_policy": "limited",
+        "comment_moderation": "pre",
         "lead_image_alt": "",
     } | fields
 
