@@ -25,7 +25,7 @@ def test_a_comment_is_pending_unless_told_otherwise():
     assert make_comment().status == PENDING
 
 
-def test_approved_lists_only_approved_comments_oldest_first():
+def test_public_lists_only_comments_readers_see_oldest_first():
     story = make_published_story()
     now = timezone.now()
     newer = make_comment(story, status=APPROVED, submitted_at=now)
@@ -33,9 +33,9 @@ def test_approved_lists_only_approved_comments_oldest_first():
     for status in (PENDING, REJECTED, SPAM):
         make_comment(story, status=status, submitted_at=now - timedelta(hours=2))
 
-    approved = Comment.objects.order_by("-submitted_at").approved()
+    public = Comment.objects.order_by("-submitted_at").public()
 
-    assert list(approved) == [older, newer]
+    assert list(public) == [older, newer]
 
 
 def test_awaiting_moderation_lists_only_pending_comments_oldest_first():
@@ -59,7 +59,7 @@ def test_comments_sent_at_the_same_moment_keep_the_order_they_were_stored_in():
     fourth = make_comment(story, submitted_at=at)
     newest_row_first = Comment.objects.order_by("-pk")
 
-    assert list(newest_row_first.approved()) == [first, second]
+    assert list(newest_row_first.public()) == [first, second]
     assert list(newest_row_first.awaiting_moderation()) == [third, fourth]
 
 

@@ -50,10 +50,10 @@ def test_a_reader_posts_a_comment_that_waits_for_moderation(client):
 
 
 # A post's statements (transaction control aside): the story, the CAPTCHA's
-# DELETE … RETURNING, the word lists, the byline names, the repeat check, the
-# comment and its audit row. No session: the reader's pending ids ride in a signed
-# cookie.
-POST_STATEMENTS = 7
+# DELETE … RETURNING, the ban list, the word lists, the byline names, the repeat
+# check, the comment and its audit row. No session: the reader's pending ids ride in
+# a signed cookie.
+POST_STATEMENTS = 8
 
 
 def test_a_comment_post_runs_a_fixed_number_of_statements(client):
