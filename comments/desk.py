@@ -42,6 +42,7 @@ from comments.services import (
     StaleDecision,
     UndoRefused,
     ban_commenter,
+    ban_end_words,
     commenter_hash,
     decide_comment,
     lift_bans,
@@ -415,8 +416,7 @@ def ban(request: HttpRequest) -> HttpResponse:
         )
     except BanRefused as error:
         return _answer(request, f"Not banned: {error}", ok=False, back=back)
-    until = f" until {made.ends_on:%B} {made.ends_on.day}, {made.ends_on.year}"
-    message = f"Banned {email}{until if made.ends_on else ''}."
+    message = f"Banned {email}{ban_end_words(made.ends_on)}."
     if data["reject_waiting"]:
         message += f" Rejected {rejected} of their comment(s) waiting for a decision."
     return _answer(request, message, ok=True, back=back)

@@ -69,7 +69,11 @@ class CommentForm(forms.Form):
         min_value=1,
         max_value=MAX_ID,
         widget=forms.HiddenInput,
-        error_messages={"invalid": REPLY_REFUSED},
+        error_messages={
+            "invalid": REPLY_REFUSED,
+            "min_value": REPLY_REFUSED,
+            "max_value": REPLY_REFUSED,
+        },
     )
 
     def __init__(self, *args: Any, story: Story, **kwargs: Any) -> None:

@@ -473,7 +473,7 @@ def ban_commenter(
         email_hash=digest, lifted_at__isnull=True
     ):
         if ban.is_active:
-            raise BanRefused(f"{email} is already banned{_until(ban.ends_on)}.")
+            raise BanRefused(f"{email} is already banned{ban_end_words(ban.ends_on)}.")
         # A ban that ended on its date: its record closes as the new one opens.
         ban.lifted_at, ban.lifted_by_name = timezone.now(), SYSTEM
         ban.save(update_fields=["lifted_at", "lifted_by_name"])
@@ -498,7 +498,8 @@ def ban_commenter(
     return ban, rejected
 
 
-def _until(ends_on: date | None) -> str:
+def ban_end_words(ends_on: date | None) -> str:
+    """' until March 3, 2027' for a ban with an end date, '' for one without."""
     return f" until {ends_on:%B} {ends_on.day}, {ends_on.year}" if ends_on else ""
 
 
