@@ -241,6 +241,7 @@ def queue(request: HttpRequest) -> TemplateResponse:
         "current": current,
         "current_label": Queue(current).label if current else "",
         "tabs": _tabs(request, current, queue_counts(waiting)),
+        "oldest": waiting.oldest,
         "page": page,
         "page_query": f"{kept.urlencode()}&" if kept else "",
         "cards": cards,

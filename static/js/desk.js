@@ -4,8 +4,9 @@
 
    With it: keys (j/k or arrows to move between cards, a/r/s to decide, z to undo,
    ? for the list), decisions sent in the background, focus moved to the next card,
-   and the result announced in a live region. Keys act only when focus is on a
-   card (or a button on it), never in a text box, and can be turned off. */
+   and the result announced in a live region. a, r and s act on the card that has
+   focus (or holds it); no key acts while focus is in a text box or a dialog; and
+   "Keyboard shortcuts on" turns them all off (WCAG 2.1.4). */
 (function () {
   "use strict";
 
@@ -30,10 +31,14 @@
     return Array.prototype.slice.call(desk.querySelectorAll("[data-card]"));
   }
 
+  var announcing = null;
+
   function announce(message) {
-    // Cleared first, so the same message twice is announced twice.
+    // Cleared first, so the same message twice is announced twice; a newer
+    // message replaces one still waiting to be shown.
+    window.clearTimeout(announcing);
     live.textContent = "";
-    window.setTimeout(function () { live.textContent = message; }, 50);
+    announcing = window.setTimeout(function () { live.textContent = message; }, 50);
   }
 
   function keysOn() {
@@ -165,9 +170,6 @@
       return;
     }
     var card = currentCard();
-    var inCards = card || event.target === document.body ||
-      event.target.closest("[data-desk]");
-    if (!inCards) { return; }
     if (key === "j" || key === "ArrowDown") {
       if (key === "ArrowDown" && !card) { return; } // arrows scroll the page
       event.preventDefault();

@@ -287,3 +287,14 @@ def test_a_draft_storys_comment_shows_its_headline_without_a_link(moderator_clie
     html = desk(moderator_client)
 
     assert "“Never published” (not published)" in html
+
+
+def test_the_desk_says_how_long_the_oldest_waiting_comment_has_waited(
+    moderator_client,
+):
+    make_comment(submitted_at=ago(hours=5))
+    make_comment(rule=Comment.Rule.LINKS, submitted_at=ago(hours=2))
+
+    html = desk(moderator_client, queue="approved")
+
+    assert "The oldest comment in New and Held has waited 5\xa0hours." in html
