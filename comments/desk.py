@@ -242,6 +242,7 @@ def queue(request: HttpRequest) -> TemplateResponse:
         "current_label": Queue(current).label if current else "",
         "tabs": _tabs(request, current, queue_counts(waiting)),
         "oldest": waiting.oldest,
+        "desk_summary": waiting,  # the header's count, counted once
         "page": page,
         "page_query": f"{kept.urlencode()}&" if kept else "",
         "cards": cards,
