@@ -67,42 +67,37 @@ class StatusFilter(admin.SimpleListFilter):
         return queryset.filter(status=self.value())
 
 
-class ModerationEventInline(admin.TabularInline):
+class ReadOnlyInline(admin.TabularInline):
+    """Rows of the comment's record (its audit trail, its reports): readable, never
+    added, edited or deleted in the admin; the services write them."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Model | None = None
+    ) -> list[str]:
+        return self.fields
+
+    def has_add_permission(
+        self, request: HttpRequest, obj: Model | None = None
+    ) -> bool:
+        return False
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: Model | None = None
+    ) -> bool:
+        return False
+
+
+class ModerationEventInline(ReadOnlyInline):
     model = ModerationEvent
     fields = ["created_at", "actor_name", "from_status", "to_status", "rule", "reason"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(
-        self, request: HttpRequest, obj: Model | None = None
-    ) -> bool:
-        return False
-
-    def has_change_permission(
-        self, request: HttpRequest, obj: Model | None = None
-    ) -> bool:
-        return False
 
 
-class ReportInline(admin.TabularInline):
-    """Readers' reports of the comment: readable, never editable."""
-
+class ReportInline(ReadOnlyInline):
     model = Report
     fields = ["created_at", "reason", "text", "dismissed_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(
-        self, request: HttpRequest, obj: Model | None = None
-    ) -> bool:
-        return False
-
-    def has_change_permission(
-        self, request: HttpRequest, obj: Model | None = None
-    ) -> bool:
-        return False
 
 
 @admin.register(Comment)

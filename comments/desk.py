@@ -313,6 +313,13 @@ def _first_error(form: Form) -> str:
     return "Something in the form was not right; try again."
 
 
+def _posted(request: HttpRequest, form_class: type[Form]) -> tuple[Form, str]:
+    """A moderator's posted form, and where to go back to afterwards."""
+    _require_moderator(request)
+    form = form_class(request.POST)
+    return form, _back(request, request.POST.get("next", ""))
+
+
 def _wants_json(request: HttpRequest) -> bool:
     return request.headers.get("X-Requested-With") == "XMLHttpRequest"
 
@@ -348,10 +355,8 @@ def _answer(
 @require_POST
 def decide(request: HttpRequest) -> HttpResponse:
     """Approve (keep), reject or mark as spam one comment, as the moderator saw it."""
-    _require_moderator(request)
-    form = DecisionForm(request.POST)
+    form, back = _posted(request, DecisionForm)
     if not form.is_valid():
-        back = _back(request, request.POST.get("next", ""))
         return _answer(request, _first_error(form), ok=False, back=back)
     data = form.cleaned_data
     comment = data["comment"]
@@ -380,9 +385,7 @@ def decide(request: HttpRequest) -> HttpResponse:
 @require_POST
 def undo(request: HttpRequest) -> HttpResponse:
     """Take back the moderator's last decision (services.undo_decision)."""
-    _require_moderator(request)
-    form = UndoForm(request.POST)
-    back = _back(request, request.POST.get("next", ""))
+    form, back = _posted(request, UndoForm)
     if not form.is_valid():
         return _answer(request, _first_error(form), ok=False, back=back)
     try:
@@ -399,9 +402,7 @@ def undo(request: HttpRequest) -> HttpResponse:
 def ban(request: HttpRequest) -> HttpResponse:
     """Ban the commenter of a card (by email), optionally rejecting what of theirs
     still waits for a decision."""
-    _require_moderator(request)
-    form = BanForm(request.POST)
-    back = _back(request, request.POST.get("next", ""))
+    form, back = _posted(request, BanForm)
     if not form.is_valid():
         return _answer(
             request, f"Not banned: {_first_error(form)}", ok=False, back=back
@@ -427,9 +428,7 @@ def ban(request: HttpRequest) -> HttpResponse:
 @require_POST
 def lift_ban(request: HttpRequest) -> HttpResponse:
     """Lift a ban from a card (the ban list in the admin does it in bulk)."""
-    _require_moderator(request)
-    form = LiftBanForm(request.POST)
-    back = _back(request, request.POST.get("next", ""))
+    form, back = _posted(request, LiftBanForm)
     if not form.is_valid():
         return _answer(request, _first_error(form), ok=False, back=back)
     made = form.cleaned_data["ban"]
