@@ -342,14 +342,25 @@ def _answer(
     ok: bool,
     back: str,
     undo: int | None = None,
+    status: int | None = None,
 ) -> HttpResponse:
-    """JSON for desk.js; otherwise the message, then back where the moderator
-    was."""
+    """JSON for desk.js (200; 409 when the comment or ban changed meanwhile, 400
+    for a form no card sends); otherwise the message, then back where the
+    moderator was."""
     if _wants_json(request):
         body = {"ok": ok, "message": message, "undo": undo}
-        return JsonResponse(body, status=200 if ok else 409)
+        return JsonResponse(body, status=status or (200 if ok else 409))
     (messages.success if ok else messages.error)(request, message)
     return redirect(back)
+
+
+def _refused(
+    request: HttpRequest, form: Form, back: str, prefix: str = ""
+) -> HttpResponse:
+    """A posted form that is not what a card sends: say what is wrong, change
+    nothing."""
+    message = prefix + _first_error(form)
+    return _answer(request, message, ok=False, back=back, status=400)
 
 
 @require_POST
@@ -357,7 +368,7 @@ def decide(request: HttpRequest) -> HttpResponse:
     """Approve (keep), reject or mark as spam one comment, as the moderator saw it."""
     form, back = _posted(request, DecisionForm)
     if not form.is_valid():
-        return _answer(request, _first_error(form), ok=False, back=back)
+        return _refused(request, form, back)
     data = form.cleaned_data
     comment = data["comment"]
     back = _back(request, data["next"], data["after"])
@@ -387,7 +398,7 @@ def undo(request: HttpRequest) -> HttpResponse:
     """Take back the moderator's last decision (services.undo_decision)."""
     form, back = _posted(request, UndoForm)
     if not form.is_valid():
-        return _answer(request, _first_error(form), ok=False, back=back)
+        return _refused(request, form, back)
     try:
         event = undo_decision(form.cleaned_data["event"], by=request.user)
     except UndoRefused as error:
@@ -404,9 +415,7 @@ def ban(request: HttpRequest) -> HttpResponse:
     still waits for a decision."""
     form, back = _posted(request, BanForm)
     if not form.is_valid():
-        return _answer(
-            request, f"Not banned: {_first_error(form)}", ok=False, back=back
-        )
+        return _refused(request, form, back, "Not banned: ")
     data = form.cleaned_data
     email = data["comment"].email
     try:
@@ -430,7 +439,7 @@ def lift_ban(request: HttpRequest) -> HttpResponse:
     """Lift a ban from a card (the ban list in the admin does it in bulk)."""
     form, back = _posted(request, LiftBanForm)
     if not form.is_valid():
-        return _answer(request, _first_error(form), ok=False, back=back)
+        return _refused(request, form, back)
     made = form.cleaned_data["ban"]
     if not lift_bans(Ban.objects.filter(pk=made.pk), by=request.user):
         return _answer(request, "That ban was already lifted.", ok=False, back=back)

@@ -18,6 +18,8 @@ MAX_COMBINING_MARKS = 4  # per letter: enough for any language, not for "Zalgo"
 EXPIRED = "This form has expired. Your comment is still here: please send it again."
 # The largest id PostgreSQL's bigint holds: larger numbers are "no such comment".
 MAX_ID = 2**63 - 1
+GONE = "That comment no longer exists."
+NOTHING_TO_UNDO = "There is nothing to undo."
 
 
 def replying_to(story: Story, number: Any) -> Comment | None:
@@ -202,6 +204,8 @@ class CardForm(forms.Form):
         error_messages={
             "required": "Say which comment.",
             "invalid": "Say which comment.",
+            "min_value": GONE,
+            "max_value": GONE,
         },
     )
     next = forms.CharField(required=False, max_length=2000)
@@ -213,7 +217,7 @@ class CardForm(forms.Form):
             .first()
         )
         if comment is None:
-            raise forms.ValidationError("That comment no longer exists.")
+            raise forms.ValidationError(GONE)
         return comment
 
 
@@ -262,12 +266,24 @@ class UndoForm(forms.Form):
     event = forms.IntegerField(
         min_value=1,
         max_value=MAX_ID,
-        error_messages={"required": "There is nothing to undo."},
+        error_messages={
+            "required": NOTHING_TO_UNDO,
+            "invalid": NOTHING_TO_UNDO,
+            "min_value": NOTHING_TO_UNDO,
+            "max_value": NOTHING_TO_UNDO,
+        },
     )
 
 
 class LiftBanForm(forms.Form):
-    ban = forms.IntegerField(min_value=1, max_value=MAX_ID)
+    ban = forms.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        error_messages={
+            key: "That ban no longer exists."
+            for key in ("required", "invalid", "min_value", "max_value")
+        },
+    )
 
     def clean_ban(self) -> Ban:
         found = Ban.objects.filter(pk=self.cleaned_data["ban"]).first()

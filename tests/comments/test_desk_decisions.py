@@ -140,7 +140,8 @@ def test_the_same_decision_sent_twice_is_applied_once(client, moderator):
         ("decision", "", "Choose Approve, Reject or Spam."),
         ("seen", "bogus", "Reload the page and decide again."),
         ("comment", "987654321", "That comment no longer exists."),
-        ("comment", "99999999999999999999999", "Ensure this value is less than"),
+        ("comment", "99999999999999999999999", "That comment no longer exists."),
+        ("comment", "0", "That comment no longer exists."),
         ("comment", "abc", "Say which comment."),
         ("reason", "x" * 201, "at most 200 characters"),
     ],
@@ -153,7 +154,7 @@ def test_a_forged_decision_is_refused_in_words_and_changes_nothing(
     forged = {"comment": comment.pk, "decision": "approve", "seen": "pending"}
     response = client.post(DECIDE, forged | {field: value}, **JSON)
 
-    assert response.status_code == 409
+    assert response.status_code == 400
     assert message in response.json()["message"]
     comment.refresh_from_db()
     assert comment.status == Status.PENDING
@@ -305,7 +306,8 @@ def test_a_forged_undo_changes_nothing(client, moderator, event):
 
     response = client.post(UNDO, {"event": event}, **JSON)
 
-    assert response.status_code == 409
+    assert response.status_code == 400
+    assert response.json()["message"] == "There is nothing to undo."
     assert Comment.objects.get().status == Status.PENDING
 
 
