@@ -16,7 +16,7 @@ from django.contrib import admin, messages
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, Min, OuterRef, Q
+from django.db.models import Count, Min, Q
 from django.db.models.functions import Lower
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -35,7 +35,7 @@ from comments.forms import (
     LiftBanForm,
     UndoForm,
 )
-from comments.models import Ban, Comment, Report
+from comments.models import Ban, Comment, Report, waits_in
 from comments.services import (
     UNDO_SECONDS,
     BanRefused,
@@ -76,25 +76,15 @@ class Summary:
 
 
 def summary() -> Summary:
-    """What waits for a decision, in two queries whatever the numbers: the
-    undecided comments (pending, shown unreviewed, hidden), and the reported ones."""
-    reported = Exists(Report.objects.open().filter(comment=OuterRef("pk")))
-    undecided = (
-        Comment.objects.filter(status__in=[Status.PENDING, Status.UNREVIEWED])
-        .alias(reported=reported)
-        .aggregate(
-            new=Count(
-                "pk",
-                filter=(Q(status=Status.PENDING, rule="") | Q(status=Status.UNREVIEWED))
-                & Q(reported=False),
-            ),
-            held=Count(
-                "pk", filter=Q(status=Status.PENDING, reported=False) & ~Q(rule="")
-            ),
-            oldest=Min("submitted_at", filter=Q(reported=False)),
-        )
+    """What waits for a decision, in two queries whatever the numbers: the waiting
+    comments by queue, and the reported ones."""
+    new, held = waits_in(Queue.NEW), waits_in(Queue.HELD)
+    waiting = Comment.objects.waiting().aggregate(
+        new=Count("pk", filter=new),
+        held=Count("pk", filter=held),
+        oldest=Min("submitted_at"),
     )
-    return Summary(reported=Comment.objects.reported().count(), **undecided)
+    return Summary(reported=Comment.objects.reported().count(), **waiting)
 
 
 def queue_counts(waiting: Summary) -> dict[str, int]:

@@ -63,6 +63,11 @@ class CommentQuerySet(models.QuerySet):
             email_lower=email.strip().lower()
         )
 
+    def with_open_reports(self) -> Self:
+        """Annotate `reported`: the comment has reports no moderator dealt with."""
+        open_reports = Report.objects.open().filter(comment=OuterRef("pk"))
+        return self.annotate(reported=Exists(open_reports))
+
     def reported(self) -> Self:
         """Comments readers can see (or that reports hid) with reports no moderator
         has dealt with yet: the Reported queue."""
@@ -71,24 +76,32 @@ class CommentQuerySet(models.QuerySet):
             Exists(open_reports), status__in=self.model.REPORTABLE_STATUSES
         )
 
+    def waiting(self) -> Self:
+        """Comments waiting in New or Held: undecided, and not reported (a comment
+        with open reports waits in Reported only). Annotated with `reported`."""
+        Status = self.model.Status
+        return (
+            self.filter(status__in=[Status.PENDING, Status.UNREVIEWED])
+            .with_open_reports()
+            .filter(reported=False)
+        )
+
     def in_queue(self, queue: str) -> Self:
         """One queue of the moderation desk (Comment.Queue), in its order: the
-        queues waiting for a decision oldest first, the others newest first.
-        A comment with open reports is in Reported only."""
-        Status, Queue = self.model.Status, self.model.Queue
+        queues waiting for a decision oldest first, the others newest first."""
+        Queue = self.model.Queue
         if queue == Queue.REPORTED:
             return self.reported().order_by("submitted_at", "pk")
         if queue in (Queue.NEW, Queue.HELD):
-            waiting = (
-                Q(status=Status.PENDING, rule="") | Q(status=Status.UNREVIEWED)
-                if queue == Queue.NEW
-                else Q(status=Status.PENDING) & ~Q(rule="")
-            )
-            open_reports = Report.objects.open().filter(comment=OuterRef("pk"))
-            return self.filter(waiting, ~Exists(open_reports)).order_by(
-                "submitted_at", "pk"
-            )
+            return self.waiting().filter(waits_in(queue)).order_by("submitted_at", "pk")
         return self.filter(status=queue).order_by("-submitted_at", "-pk")
+
+
+def waits_in(queue: str) -> Q:
+    """Which waiting comments are in New (no rule held them: pending, or shown at
+    once on a post-moderated story) and which in Held (a rule held them)."""
+    held = Q(status=Comment.Status.PENDING) & ~Q(rule="")
+    return ~held if queue == Comment.Queue.NEW else held
 
 
 class Comment(models.Model):

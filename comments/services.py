@@ -15,7 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
@@ -303,11 +303,9 @@ def _moderate(
         raise PermissionDenied("Only moderators can change a comment's status.")
     approving = to == Comment.Status.APPROVED
     now = timezone.now()
-    rows = Comment.objects.filter(pk__in=comments.values("pk"))
+    rows = Comment.objects.filter(pk__in=comments.values("pk")).with_open_reports()
     if only_from is not None:
         rows = rows.filter(status=only_from)
-    open_reports = Exists(Report.objects.open().filter(comment=OuterRef("pk")))
-    rows = rows.annotate(reported=open_reports)
     if approving:  # which also keeps reported comments that readers see already
         rows = rows.filter(~Q(status=to) | Q(reported=True))
     else:

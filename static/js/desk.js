@@ -98,8 +98,7 @@
       .then(function (answer) {
         form.removeAttribute("aria-busy");
         if (!answer.ok) {
-          announce(answer.message);
-          showUndo(answer.message, null);
+          announce(answer.message); // the card stays; an earlier undo still works
           return;
         }
         var list = cards();
