@@ -2,6 +2,7 @@
 cards with what a moderator needs, a constant number of queries, and the count of
 what waits in every admin page's header."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -43,8 +44,6 @@ def desk(client, **query) -> str:
 
 def cards(html: str) -> list[str]:
     """The card ids on the page, in order."""
-    import re
-
     return re.findall(r'<li class="desk-card[^"]*" id="card-(\d+)"', html)
 
 

@@ -3,7 +3,9 @@ moderated like any comment, shown under their comment; never under a comment
 readers don't see, and never a reply to a reply."""
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from comments.models import Comment, ModerationEvent
 from comments.services import approve_comments
@@ -162,9 +164,6 @@ def test_a_comment_removed_while_its_reply_is_written_stores_nothing(client):
 
 
 def story_page_queries(client, story):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     with CaptureQueriesContext(connection) as captured:
         response = client.get(story.get_absolute_url())
     assert response.status_code == 200
