@@ -120,6 +120,7 @@ class StoryAdminForm(forms.ModelForm):
             "published_at",
             "comment_policy",
             "text_changes",
+            "comment_moderation",
             "topics",
         ]
         field_classes = {"lead_image": ImageUploadField}

@@ -357,6 +357,13 @@ TRUSTED_PROXY_HOPS = env.get_int("NEWSROOM_TRUSTED_PROXY_HOPS", 0)
 COMMENTS_MIN_SECONDS_TO_SUBMIT = env.get_int("NEWSROOM_COMMENTS_MIN_SECONDS", 3)
 # Raw commenter IPs are erased after this many days (purge_comment_ips, from cron).
 COMMENTS_IP_RETENTION_DAYS = env.get_int("NEWSROOM_COMMENTS_IP_RETENTION_DAYS", 30)
+# Reader reports: distinct clients whose reports hide a comment until a moderator
+# decides, and reports one client may send per throttle window.
+COMMENTS_REPORTS_TO_HIDE = max(1, env.get_int("NEWSROOM_COMMENTS_REPORTS_TO_HIDE", 3))
+COMMENTS_THROTTLE_REPORTS_PER_IP = env.get_int("NEWSROOM_COMMENTS_REPORTS_PER_IP", 10)
+# Trusted commenters: after this many approved comments, and none rejected or spam,
+# a commenter's comments are approved at once unless a rule holds them (0: off).
+COMMENTS_TRUSTED_AFTER = env.get_int("NEWSROOM_COMMENTS_TRUSTED_AFTER", 0)
 
 # django-simple-captcha 0.7 (read once at import by captcha.conf.settings).
 CAPTCHA_CHALLENGE_FUNCT = "comments.captcha.field.secure_challenge"

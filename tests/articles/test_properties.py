@@ -124,6 +124,7 @@ def test_any_story_form_saves_a_whole_story_or_nothing(
         "published_at_0": published_at[:10],
         "published_at_1": published_at[11:],
         "comment_policy": policy,
+        "comment_moderation": "pre",
         "bylines-TOTAL_FORMS": "1",
         "bylines-INITIAL_FORMS": "0",
         "bylines-0-author": str(author.pk) if author_id is None else author_id,
