@@ -255,3 +255,29 @@ def test_an_upload_to_a_bucket_that_does_not_exist_is_refused_in_words(
         "on the media store. Nothing was saved"
     ) in response.content.decode()
     assert not Story.objects.exists()
+
+
+def test_restoring_a_version_while_the_store_is_down_is_refused_in_words(
+    client, editor, dead_media_store
+):
+    story = make_story(
+        lead_image="stories/2026/01/quay.png",  # stored while the store was up
+        lead_image_width=800,
+        lead_image_height=600,
+        lead_image_alt="A quay",
+    )
+    save_story(story, by=None)
+    story.lead_image, story.lead_image_alt = None, ""
+    save_story(story, by=None)
+    first = story.revisions.get(number=1)
+    url = reverse("admin:articles_story_restore", args=[story.pk, first.pk])
+
+    page = client.post(url)
+
+    assert page.status_code == 400
+    assert page.context["message"] == (
+        "Version 1 can't be restored now: its lead image could not be looked up "
+        "(the media store did not answer). Nothing was restored: try again in a few "
+        "minutes."
+    )
+    assert story.revisions.count() == 2
