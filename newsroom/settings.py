@@ -7,7 +7,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from newsroom import env
+from newsroom import env, storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Git-ignored home of everything a local install generates: database, secret key,
@@ -237,10 +237,24 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.get("NEWSROOM_MEDIA_ROOT", str(DATA_DIR / "media")))
-# In production the reverse proxy serves /media/; `make run` lets Django do it.
-SERVE_MEDIA = env.get_bool("NEWSROOM_SERVE_MEDIA", DEBUG)
+# Uploads (lead images, author photos) and their renditions go to an S3-compatible
+# object store when a bucket is named, else to MEDIA_ROOT (newsroom/storage.py,
+# docs/operations.md). Malformed or incomplete variables stop the site here.
+MEDIA_STORE = storage.s3_storage(
+    bucket=env.get("NEWSROOM_S3_BUCKET", "").strip(),
+    endpoint_url=env.get("NEWSROOM_S3_ENDPOINT_URL", "").strip(),
+    region=env.get("NEWSROOM_S3_REGION", "").strip(),
+    access_key=env.get("NEWSROOM_S3_ACCESS_KEY_ID", ""),
+    secret_key=env.get("NEWSROOM_S3_SECRET_ACCESS_KEY", ""),
+    custom_domain=env.get("NEWSROOM_S3_CUSTOM_DOMAIN", "").strip(),
+    timeout=env.get_float("NEWSROOM_S3_TIMEOUT", 5),
+)
+# In production the reverse proxy serves /media/; `make run` lets Django do it
+# (never when the files are in a bucket).
+SERVE_MEDIA = env.get_bool("NEWSROOM_SERVE_MEDIA", DEBUG) and MEDIA_STORE is None
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORE
+    or {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
@@ -293,7 +307,8 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
-    "img-src": [CSP.SELF, "data:"],
+    # Uploaded images come from the object store's public address when there is one.
+    "img-src": [CSP.SELF, "data:", *storage.media_origins(MEDIA_STORE)],
     "media-src": [CSP.SELF],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
