@@ -309,6 +309,7 @@ class StoryAdmin(admin.ModelAdmin):
                     "topics",
                     "comment_policy",
                     "text_changes",
+                    "comment_moderation",
                     "created_at",
                     "updated_at",
                 ]

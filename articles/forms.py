@@ -1,7 +1,9 @@
-"""Editor forms: image uploads checked with Pillow, lead images described, topic
-names unique whatever their case."""
+"""Editor forms: image uploads checked with Pillow and stored before the form is
+accepted, lead images described, topic names unique whatever their case."""
 
+import logging
 import warnings
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -18,6 +20,9 @@ from articles.services import (
     check_clarification,
     check_schedule,
 )
+from newsroom.storage import STORE_ERRORS, describe
+
+log = logging.getLogger(__name__)
 
 ACCEPTED_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP", "GIF": "GIF"}
 ACCEPTED = "a JPEG, PNG, WebP or GIF file"
@@ -94,6 +99,30 @@ class ImageUploadField(forms.ImageField):
             return super().to_python(data)
 
 
+def store_uploads(form: forms.ModelForm, names: Iterable[str]) -> None:
+    """Store the form's new uploads now, as saving the row would, while the form can
+    still say it failed: a media store that is down or misconfigured (or a full
+    disk) becomes an error on the field, and no row is ever saved naming a file
+    that is not there. A file stored for a form that is then refused (an invalid
+    byline) is left unused, never missing."""
+    for name in names:
+        upload = form.cleaned_data.get(name)
+        if not isinstance(upload, UploadedFile):
+            continue
+        file = getattr(form.instance, name)
+        try:
+            file.save(upload.name, upload, save=False)
+        except STORE_ERRORS as error:
+            log.error("upload of %s not stored: %r", upload.name, error)
+            bucket = getattr(file.storage, "bucket_name", "")
+            form.add_error(
+                name,
+                f"The image could not be stored: {describe(error, bucket=bucket)}. "
+                "Nothing was saved: try again in a few minutes, and tell the "
+                "site's administrators if it keeps happening.",
+            )
+
+
 class StoryAdminForm(forms.ModelForm):
     revision_note = forms.CharField(
         label="Note for the history",
@@ -120,6 +149,7 @@ class StoryAdminForm(forms.ModelForm):
             "published_at",
             "comment_policy",
             "text_changes",
+            "comment_moderation",
             "topics",
         ]
         field_classes = {"lead_image": ImageUploadField}
@@ -147,6 +177,11 @@ class StoryAdminForm(forms.ModelForm):
             )
         self._check_publication_time(cleaned_data)
         return cleaned_data
+
+    def _post_clean(self) -> None:
+        super()._post_clean()  # builds the instance and checks its constraints
+        if not self.errors:
+            store_uploads(self, ["lead_image"])
 
     def _check_publication_time(self, cleaned_data: dict[str, Any]) -> None:
         """Scheduling, or moving a scheduled story's time, needs a time to come
@@ -201,6 +236,11 @@ class AuthorAdminForm(forms.ModelForm):
         model = Author
         fields = ["name", "slug", "job_title", "bio", "photo"]
         field_classes = {"photo": ImageUploadField}
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        if not self.errors:
+            store_uploads(self, ["photo"])
 
 
 class TopicAdminForm(forms.ModelForm):

@@ -59,8 +59,10 @@ def renditions(
 
 
 def make_renditions(image: ImageFieldFile, *, width: int | None) -> list[int]:
-    """Write the renditions `image` lacks; return every width it now has. A missing
-    or unreadable original raises OSError (the task tries again later)."""
+    """Write the renditions `image` lacks; return every width it now has, through
+    the storage API only (a folder or a bucket). A missing or unreadable original,
+    or a store that fails, raises one of newsroom.storage.STORE_ERRORS (the task
+    tries again later)."""
     made = []
     for target in widths_to_make(width):
         name = rendition_name(image.name, target)

@@ -270,6 +270,10 @@ class Story(models.Model):
         SHOW = "show", "Show readers each published version's changes"
         HIDE = "hide", "Hide them (clarifications are always shown)"
 
+    class CommentModeration(models.TextChoices):
+        PRE = "pre", "Pre-moderation: a moderator approves each comment first"
+        POST = "post", "Post-moderation: comments appear at once, then are reviewed"
+
     headline = models.CharField(
         max_length=200,
         help_text='Never type "(UPDATED)": it is added when a clarification exists.',
@@ -349,6 +353,13 @@ class Story(models.Model):
         default=TextChanges.SITE,
         help_text="Whether readers see how the text of each published version "
         "differs from the one before. Drafts never appear.",
+    )
+    comment_moderation = models.CharField(
+        max_length=4,
+        choices=CommentModeration,
+        default=CommentModeration.PRE,
+        help_text="Pre-moderate sensitive stories (courts, crime). Post-moderated "
+        "comments still wait for a moderator's review, and rules still hold them.",
     )
     authors = models.ManyToManyField(Author, through="Byline", related_name="stories")
     topics = models.ManyToManyField(Topic, related_name="stories", blank=True)

@@ -27,6 +27,7 @@ from articles.models import (
 )
 from articles.tasks import make_renditions
 from newsroom.pagecache import bump_site_on_commit
+from newsroom.storage import STORE_ERRORS, describe
 from newsroom.tasks import enqueue_on_commit
 
 IMPORTER = "import"  # StoryEvent.by_name for changes made by import_story
@@ -209,7 +210,7 @@ def restore_revision(
         setattr(story, name, getattr(revision, name))
     for name in ("lead_image_alt", "lead_image_caption", "lead_image_credit"):
         setattr(story, name, getattr(revision, name))
-    if revision.lead_image and not story.lead_image.storage.exists(revision.lead_image):
+    if revision.lead_image and not _image_kept(revision):
         left_out.append("the lead image (its file is gone)")
     else:
         story.lead_image = revision.lead_image or None
@@ -246,6 +247,19 @@ def restore_revision(
     if new is None or new.number == latest_number:
         return None, left_out
     return new, left_out
+
+
+def _image_kept(revision: Revision) -> bool:
+    """Whether the version's lead image is still stored; refused in words when the
+    storage cannot tell (the media store down)."""
+    try:
+        return Story.lead_image.field.storage.exists(revision.lead_image)
+    except STORE_ERRORS as error:
+        raise RevisionError(
+            f"Version {revision.number} can't be restored now: its lead image could "
+            f"not be looked up ({describe(error)}). Nothing was restored: try again "
+            "in a few minutes."
+        ) from error
 
 
 @transaction.atomic

@@ -4,16 +4,36 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.timesince import timesince
 
-from comments.models import Comment, ModerationEvent, ModerationWord
-from comments.services import approve_comments, mark_comments_as_spam, reject_comments
+from comments.desk import cards_for
+from comments.models import Ban, Comment, ModerationEvent, ModerationWord, Report
+from comments.services import (
+    SYSTEM,
+    approve_comments,
+    lift_bans,
+    mark_comments_as_spam,
+    reject_comments,
+)
 
-# The index page shows the moderation queue (templates/comments/admin_index.html).
+# The index page leads to the moderation desk (templates/comments/admin_index.html).
 admin.site.index_template = "comments/admin_index.html"
+
+
+def _moderators_land_on_the_desk(user: Any) -> str | None:
+    """After signing in, whoever moderates but doesn't edit stories (the
+    Moderators group) starts on the desk; everyone else on the admin index."""
+    moderates = user.has_perm("comments.moderate_comment")
+    if moderates and not user.has_perm("articles.change_story"):
+        return reverse("desk:queue")
+    return None
+
+
+admin.site.register_landing(_moderators_land_on_the_desk)
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -47,12 +67,17 @@ class StatusFilter(admin.SimpleListFilter):
         return queryset.filter(status=self.value())
 
 
-class ModerationEventInline(admin.TabularInline):
-    model = ModerationEvent
-    fields = ["created_at", "actor_name", "from_status", "to_status", "rule", "reason"]
-    readonly_fields = fields
+class ReadOnlyInline(admin.TabularInline):
+    """Rows of the comment's record (its audit trail, its reports): readable, never
+    added, edited or deleted in the admin; the services write them."""
+
     extra = 0
     can_delete = False
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Model | None = None
+    ) -> list[str]:
+        return self.fields
 
     def has_add_permission(
         self, request: HttpRequest, obj: Model | None = None
@@ -65,9 +90,19 @@ class ModerationEventInline(admin.TabularInline):
         return False
 
 
+class ModerationEventInline(ReadOnlyInline):
+    model = ModerationEvent
+    fields = ["created_at", "actor_name", "from_status", "to_status", "rule", "reason"]
+
+
+class ReportInline(ReadOnlyInline):
+    model = Report
+    fields = ["created_at", "reason", "text", "dismissed_at"]
+
+
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
-    list_display = ["excerpt", "story", "name", "age", "status", "hold_reason"]
+    list_display = ["excerpt", "headline", "name", "age", "status", "hold_reason"]
     list_filter = [StatusFilter, ("story", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["story"]
     list_per_page = 100
@@ -85,7 +120,7 @@ class CommentAdmin(admin.ModelAdmin):
         "moderated_at",
     ]
     readonly_fields = fields
-    inlines = [ModerationEventInline]
+    inlines = [ModerationEventInline, ReportInline]
     actions = ["approve_selected", "reject_selected", "mark_selected_as_spam"]
 
     # Personal data: only moderators (moderate_comment) see it, search it or filter
@@ -115,9 +150,44 @@ class CommentAdmin(admin.ModelAdmin):
             return False
         return super().lookup_allowed(lookup, value, request)
 
+    def get_inlines(self, request: HttpRequest, obj: Model | None) -> list:
+        # Reports are the moderators' business (Editors can't read them).
+        if request.user.has_perm("comments.view_report"):
+            return self.inlines
+        return [ModerationEventInline]
+
+    def view_on_site(self, comment: Comment) -> str:
+        """Where readers see the comment; its card on the desk until they can."""
+        if comment.is_public and comment.story.is_live:
+            return comment.get_absolute_url()
+        return f"{reverse('desk:queue')}?comment={comment.pk}"
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        """The comment's page, with the desk's buttons for moderators."""
+        comment = self.get_object(request, object_id)
+        if comment is not None and self.has_moderate_permission(request):
+            (card,) = cards_for([comment])
+            extra_context = (extra_context or {}) | {
+                "card": card,
+                "here": request.get_full_path(),
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
     @admin.display(description="Comment")
     def excerpt(self, comment: Comment) -> str:
         return Truncator(comment.body).chars(80)
+
+    @admin.display(description="Story", ordering="story__headline")
+    def headline(self, comment: Comment) -> str:
+        # Not the story field itself: the admin never wraps a foreign key's column,
+        # and a long headline would push the last columns out of sight.
+        return comment.story.headline
 
     @admin.display(description="Age", ordering="submitted_at")
     def age(self, comment: Comment) -> str:
@@ -186,3 +256,60 @@ class ModerationWordAdmin(admin.ModelAdmin):
     list_display = ["word", "action"]
     list_filter = ["action"]
     search_fields = ["word"]
+
+
+@admin.register(Ban)
+class BanAdmin(admin.ModelAdmin):
+    """Bans are made on the desk (a card's "Ban commenter"); here moderators read
+    them and lift them. Each row records who banned, when and why, and who lifted."""
+
+    list_display = [
+        "email",
+        "reason",
+        "ends_on",
+        "created_by_name",
+        "created_at",
+        "state",
+    ]
+    list_filter = [("lifted_at", admin.EmptyFieldListFilter)]
+    search_fields = ["email", "reason"]
+    fields = [
+        "email",
+        "reason",
+        "ends_on",
+        "created_at",
+        "created_by_name",
+        "lifted_at",
+        "lifted_by_name",
+    ]
+    readonly_fields = fields
+    actions = ["lift_selected"]
+
+    @admin.display(description="State")
+    def state(self, ban: Ban) -> str:
+        if ban.is_active:
+            return "In force"
+        if ban.lifted_at is None or ban.lifted_by_name == SYSTEM:
+            return "Ended"
+        return f"Lifted by {ban.lifted_by_name}"
+
+    @admin.action(description="Lift selected bans", permissions=["moderate"])
+    def lift_selected(self, request: HttpRequest, queryset: QuerySet[Ban]) -> None:
+        lifted = lift_bans(queryset, by=request.user)
+        self.message_user(request, f"Lifted {lifted} ban(s).")
+
+    def has_moderate_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("comments.moderate_comment")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # a ban starts from a comment, on the desk
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: Model | None = None
+    ) -> bool:
+        return False
+
+    def has_delete_permission(
+        self, request: HttpRequest, obj: Model | None = None
+    ) -> bool:
+        return False  # lift it instead: the record stays

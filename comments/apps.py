@@ -26,7 +26,7 @@ def _comment_saved(
     from newsroom.pagecache import bump_story_on_commit
 
     # A new pending comment (every reader's post) changes no public page.
-    if not created or instance.status == Comment.Status.APPROVED:
+    if not created or instance.status in Comment.PUBLIC_STATUSES:
         bump_story_on_commit(instance.story_id)
 
 

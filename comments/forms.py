@@ -8,12 +8,35 @@ from django.core import signing
 
 from articles.models import Story
 from comments.captcha.field import AtomicCaptchaField
+from comments.models import Ban, Comment, Report
 from comments.rules import is_blank, strip_invisible
+from comments.services import REPLY_REFUSED
 
 TOKEN_SALT = "comments.form"
 TOKEN_MAX_AGE_SECONDS = 24 * 60 * 60
 MAX_COMBINING_MARKS = 4  # per letter: enough for any language, not for "Zalgo"
 EXPIRED = "This form has expired. Your comment is still here: please send it again."
+# The largest id PostgreSQL's bigint holds: larger numbers are "no such comment".
+MAX_ID = 2**63 - 1
+GONE = "That comment no longer exists."
+NOTHING_TO_UNDO = "There is nothing to undo."
+
+
+def replying_to(story: Story, number: Any) -> Comment | None:
+    """The comment a reply may answer: shown to readers on `story`, and not itself a
+    reply (threads are one level deep). None for anything else, junk included."""
+    try:
+        number = int(number)
+    except (TypeError, ValueError):
+        return None
+    if not 1 <= number <= MAX_ID:
+        return None
+    return (
+        Comment.objects.public()
+        .filter(pk=number, story=story, parent=None)
+        .only("pk", "name", "body", "submitted_at", "story_id", "status")
+        .first()
+    )
 
 
 def form_token(story: Story) -> str:
@@ -42,6 +65,18 @@ class CommentForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
     started = forms.CharField(required=False, widget=forms.HiddenInput)
+    # A reply names the comment it answers (the form's ?reply_to=).
+    reply_to = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_ID,
+        widget=forms.HiddenInput,
+        error_messages={
+            "invalid": REPLY_REFUSED,
+            "min_value": REPLY_REFUSED,
+            "max_value": REPLY_REFUSED,
+        },
+    )
 
     def __init__(self, *args: Any, story: Story, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -91,6 +126,16 @@ class CommentForm(forms.Form):
                 raise forms.ValidationError("Too many accent marks on one letter.")
         return body
 
+    def clean_reply_to(self) -> Comment | None:
+        """The comment replied to: one readers see on this story, not a reply."""
+        number = self.cleaned_data["reply_to"]
+        if number is None:
+            return None
+        parent = replying_to(self.story, number)
+        if parent is None:
+            raise forms.ValidationError(REPLY_REFUSED)
+        return parent
+
     def clean(self) -> dict[str, Any]:
         if self._token() is None:
             raise forms.ValidationError(EXPIRED, code="expired")
@@ -108,3 +153,140 @@ class CommentForm(forms.Form):
         if not isinstance(token, dict) or token.get("story") != self.story.pk:
             return None
         return token
+
+
+# --- Reports ------------------------------------------------------------------------
+
+
+class ReportForm(forms.Form):
+    reason = forms.ChoiceField(
+        label="What is wrong with this comment?",
+        choices=Report.Reason,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what is wrong with the comment."},
+    )
+    text = forms.CharField(
+        label="Anything to add (optional)",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Up to 500 characters. Moderators read it; nobody else does.",
+    )
+
+    def clean_text(self) -> str:
+        text = self.cleaned_data["text"]
+        return "" if is_blank(text) else text.strip()
+
+
+# --- The moderation desk ------------------------------------------------------------
+
+
+class DeskFilterForm(forms.Form):
+    queue = forms.ChoiceField(choices=Comment.Queue, required=False)
+    q = forms.CharField(
+        label="Search text, name or email", required=False, max_length=200
+    )
+    story = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_ID,
+        error_messages={"invalid": "Choose a story from the list."},
+    )
+    comment = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+
+
+class CardForm(forms.Form):
+    """A form posted from a comment's card: which comment, and where to go back."""
+
+    comment = forms.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        error_messages={
+            "required": "Say which comment.",
+            "invalid": "Say which comment.",
+            "min_value": GONE,
+            "max_value": GONE,
+        },
+    )
+    next = forms.CharField(required=False, max_length=2000)
+
+    def clean_comment(self) -> Comment:
+        comment = (
+            Comment.objects.filter(pk=self.cleaned_data["comment"])
+            .only("pk", "name", "email", "status")
+            .first()
+        )
+        if comment is None:
+            raise forms.ValidationError(GONE)
+        return comment
+
+
+class DecisionForm(CardForm):
+    decision = forms.ChoiceField(
+        choices=[("approve", "Approve"), ("reject", "Reject"), ("spam", "Spam")],
+        error_messages={
+            "required": "Choose Approve, Reject or Spam.",
+            "invalid_choice": "Choose Approve, Reject or Spam.",
+        },
+    )
+    seen = forms.ChoiceField(
+        choices=Comment.Status,
+        error_messages={
+            "required": "Reload the page and decide again.",
+            "invalid_choice": "Reload the page and decide again.",
+        },
+    )
+    reason = forms.CharField(label="Reason (optional)", required=False, max_length=200)
+    after = forms.CharField(required=False, max_length=30)  # the card to show next
+
+    def clean_after(self) -> str:
+        after = self.cleaned_data["after"]
+        return f"card-{after}" if after.isdecimal() else ""
+
+
+class BanForm(CardForm):
+    reason = forms.CharField(
+        label="Reason for the ban",
+        max_length=200,
+        error_messages={"required": "Say why you ban this commenter."},
+    )
+    ends_on = forms.DateField(
+        label="Ban ends on (optional)",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter the end date as a date, e.g. 2027-03-31."},
+        help_text="The commenter may post again from this day. Empty: until lifted.",
+    )
+    reject_waiting = forms.BooleanField(
+        label="Also reject their comments waiting for a decision", required=False
+    )
+
+
+class UndoForm(forms.Form):
+    event = forms.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        error_messages={
+            "required": NOTHING_TO_UNDO,
+            "invalid": NOTHING_TO_UNDO,
+            "min_value": NOTHING_TO_UNDO,
+            "max_value": NOTHING_TO_UNDO,
+        },
+    )
+
+
+class LiftBanForm(forms.Form):
+    ban = forms.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        error_messages={
+            key: "That ban no longer exists."
+            for key in ("required", "invalid", "min_value", "max_value")
+        },
+    )
+
+    def clean_ban(self) -> Ban:
+        found = Ban.objects.filter(pk=self.cleaned_data["ban"]).first()
+        if found is None:
+            raise forms.ValidationError("That ban no longer exists.")
+        return found

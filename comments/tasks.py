@@ -19,8 +19,9 @@ from newsroom.tasks import periodic, retry_later, schedule_next
 
 
 @task
-def notify_moderators(comment_id: int, *, attempt: int = 1) -> int:
-    """Email moderators about a held comment: no commenter email or IP in it.
+def notify_moderators(comment_id: int, *, why: str = "", attempt: int = 1) -> int:
+    """Email moderators about a comment waiting for them (held by a rule, or hidden
+    after reports: `why`): no commenter email or IP in it.
     Returns how many addresses it went to. A mail server that is down or refuses
     gets the mail again later (retry_later)."""
     comment = Comment.objects.select_related("story").filter(pk=comment_id).first()
@@ -44,21 +45,25 @@ def notify_moderators(comment_id: int, *, attempt: int = 1) -> int:
         [
             f"A comment on “{headline}” is waiting for a moderator.",
             "",
-            f"Held because: {comment.hold_reason}",
+            why or f"Held because: {comment.hold_reason}",
             f"Name: {comment.name}",
             "",
             Truncator(comment.body).chars(1000),
             "",
-            "Review it: "
+            "Review it on the moderation desk: "
             + settings.SITE_URL
-            + reverse("admin:comments_comment_change", args=[comment.pk]),
+            + reverse("desk:queue")
+            + f"?comment={comment.pk}",
         ]
     )
-    message = EmailMessage(f"Comment held: {headline}"[:150], body, to=recipients)
+    subject = "Comment hidden" if why else "Comment held"
+    message = EmailMessage(f"{subject}: {headline}"[:150], body, to=recipients)
     try:
         message.send()
     except (OSError, smtplib.SMTPException) as error:
-        retry_later(notify_moderators, comment_id, attempt=attempt, error=error)
+        retry_later(
+            notify_moderators, comment_id, why=why, attempt=attempt, error=error
+        )
         return 0
     return len(recipients)
 

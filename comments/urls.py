@@ -8,4 +8,5 @@ urlpatterns = [
     path("<int:story_id>/", views.comment_list, name="comment-list"),
     path("<int:story_id>/write/", views.comment_form, name="comment-form"),
     path("<int:story_id>/yours/", views.my_pending_comments, name="comment-pending"),
+    path("report/<int:comment_id>/", views.report_form, name="comment-report"),
 ]

@@ -4,9 +4,8 @@ from captcha.models import CaptchaStore
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -14,9 +13,18 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from articles.models import Story
 from comments.captcha.store import receipt
-from comments.forms import CommentForm
-from comments.models import COMMENTS_PER_PAGE, Comment, accepts_comments
-from comments.services import CommentsClosed, submit_comment
+from comments.forms import CommentForm, ReportForm, replying_to
+from comments.models import Comment, accepts_comments
+from comments.services import (
+    NOT_REPORTABLE,
+    REPLY_REFUSED,
+    CommentsClosed,
+    ReplyRefused,
+    ReportRefused,
+    report_comment,
+    submit_comment,
+)
+from comments.threads import thread_page
 from comments.throttle import (
     count_wrong_answer,
     new_code_over_limit,
@@ -29,6 +37,15 @@ from newsroom.throttle import client_ip
 log = logging.getLogger(__name__)
 
 THANKS = "Thanks — your comment is awaiting moderation."
+PUBLISHED = "Thanks — your comment is published."
+REPORTED = "Thanks — your report was sent to the moderators."
+ALREADY_REPORTED = (
+    "You have already reported this comment. Thanks: the moderators have it."
+)
+TOO_MANY_REPORTS = (
+    "You have sent many reports in a short time. Please wait a few minutes, then "
+    "send this one again."
+)
 THROTTLED = (
     "You have sent several comments in a short time. Please wait a few minutes, "
     "then send this one again: your text is kept below."
@@ -52,9 +69,7 @@ def _story_or_404(story_id: int) -> Story:
 
     The comment pages never print the story's text: its body and search vector
     (tens of kB on a long story) stay in the database."""
-    stories = Story.objects.published().only(
-        "slug", "headline", "status", "published_at", "created_at", "comment_policy"
-    )
+    stories = Story.objects.published().defer("body", "search_vector")
     return get_object_or_404(stories, pk=story_id)
 
 
@@ -68,11 +83,15 @@ def _my_comment_ids(request: HttpRequest) -> list[int]:
     return [int(part) for part in value.split(".") if part.isdecimal()][-MINE_KEPT:]
 
 
-def _thanks(request: HttpRequest, story: Story, mine: int | None) -> HttpResponse:
-    """The answer to every accepted-looking post: pending, rejected by a rule or
-    dropped as a bot get the same redirect, message and cookie names; only a pending
-    comment's id joins the reader's list (docs/comments.md says what that reveals)."""
-    messages.success(request, THANKS)
+def _thanks(
+    request: HttpRequest, story: Story, mine: int | None, *, shown: bool = False
+) -> HttpResponse:
+    """The answer to every accepted-looking post: pending, rejected by a rule or a
+    ban, or dropped as a bot get the same redirect, message and cookie names; only
+    a pending (or silently banned) comment's id joins the reader's list
+    (docs/comments.md says what that reveals). A comment shown at once (a
+    post-moderated story, a trusted commenter) says so."""
+    messages.success(request, PUBLISHED if shown else THANKS)
     response = redirect(f"{story.get_absolute_url()}#comments")
     ids = _my_comment_ids(request)
     if mine is not None:
@@ -97,7 +116,7 @@ def _mine(request: HttpRequest, story: Story) -> list[Comment]:
     if not ids:
         return []
     return list(
-        Comment.objects.awaiting_moderation()
+        Comment.objects.shown_to_their_author()
         .filter(story=story, pk__in=ids)
         .only("pk", "name", "body", "submitted_at")
     )
@@ -126,6 +145,7 @@ def _form_page(
         "closed": closed,
         "pending": _mine(request, story),
         "fragment": fragment,
+        "parent": _parent(story, form),
     }
     template = "comments/_form.html" if fragment else "comments/comment_form.html"
     response = render(request, template, context, status=status)
@@ -134,16 +154,37 @@ def _form_page(
     return response
 
 
+def _parent(story: Story, form: CommentForm | None) -> Comment | None:
+    """The comment the form replies to, if it is a reply form."""
+    if form is None:
+        return None
+    number = form["reply_to"].value()
+    return replying_to(story, number) if number not in (None, "") else None
+
+
+def _unavailable(request: HttpRequest, story: Story | None, message: str):
+    """404 page saying in words why a comment can't be replied to or reported."""
+    context = {"story": story, "message": message}
+    return render(request, "comments/comment_unavailable.html", context, status=404)
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def comment_form(request: HttpRequest, story_id: int) -> HttpResponse:
-    """The comment form (never cached: it carries a CAPTCHA key and a CSRF token),
-    and where it posts to. The story page only links here."""
+    """The comment form, or the reply form with ?reply_to=<comment id> (never
+    cached: it carries a CAPTCHA key and a CSRF token), and where it posts to. The
+    story page only links here."""
     if request.method == "GET":
         story = _story_or_404(story_id)
         if not accepts_comments(story):
             return _form_page(request, story, None, status=403, closed=True)
-        return _form_page(request, story, CommentForm(story=story))
+        initial = {}
+        if "reply_to" in request.GET:
+            parent = replying_to(story, request.GET["reply_to"])
+            if parent is None:
+                return _unavailable(request, story, REPLY_REFUSED)
+            initial["reply_to"] = parent.pk
+        return _form_page(request, story, CommentForm(story=story, initial=initial))
     try:
         return _post(request, story_id)
     except UNAVAILABLE:
@@ -180,13 +221,19 @@ def _post(request: HttpRequest, story_id: int) -> HttpResponse:
         comment = _spend_key_and_submit(request, story, form, solved)
     except CommentsClosed:
         return _form_page(request, story, None, status=403, closed=True)
+    except ReplyRefused as error:
+        # The comment replied to was removed meanwhile; nothing was stored.
+        form = _kept_form(request, story)
+        form.notices.append(str(error))
+        return _form_page(request, story, form, status=400)
     if comment is None and form.has_error("captcha", "invalid"):
         # The key is gone: perhaps spent by this very post, sent again after an
         # answer that never arrived (or twice at once). It was stored: same answer.
         comment = _stored_earlier(story, form, solved)
     if comment is not None:
-        pending = comment.status == Comment.Status.PENDING
-        return _thanks(request, story, comment.pk if pending else None)
+        mine = comment.pk if comment.looks_pending_to_its_author else None
+        shown = comment.status in Comment.PUBLIC_STATUSES
+        return _thanks(request, story, mine, shown=shown)
     form.renew_token()
     if form.has_error(NON_FIELD_ERRORS, "throttled"):
         return _form_page(request, story, form, status=429)
@@ -230,12 +277,14 @@ def _spend_key_and_submit(
             body=data["body"],
             ip_address=ip,
             receipt=solved,
+            parent=data["reply_to"],
         )
 
 
 def _kept_form(request: HttpRequest, story: Story) -> CommentForm:
     """A fresh, unbound form holding what the reader typed (no errors shown)."""
-    kept = {field: request.POST.get(field, "") for field in ("name", "email", "body")}
+    fields = ("name", "email", "body", "reply_to")
+    kept = {field: request.POST.get(field, "") for field in fields}
     return CommentForm(story=story, initial=kept)
 
 
@@ -248,17 +297,16 @@ def _kept_form_page(request: HttpRequest, story: Story, message: str) -> HttpRes
 
 @require_GET
 def comment_list(request: HttpRequest, story_id: int) -> HttpResponse:
-    """Every approved comment on a story, 50 a page (the story page shows the first
-    50). Same bytes for every reader."""
+    """Every comment readers see on a story, 50 threads a page (the story page shows
+    the first 50), replies under their comment. Same bytes for every reader."""
     story = _story_or_404(story_id)
-    comments = (
-        Comment.objects.approved()
-        .filter(story=story)
-        .values("pk", "name", "body", "submitted_at")
+    number = request.GET.get("page") or "1"
+    thread = thread_page(story, int(number)) if number.isdecimal() else None
+    if thread is None:
+        raise Http404("No such page of comments.")
+    return render(
+        request, "comments/comment_list.html", {"story": story, "thread": thread}
     )
-    page = Paginator(comments, COMMENTS_PER_PAGE).get_page(request.GET.get("page"))
-    context = {"story": story, "page": page, "open": accepts_comments(story)}
-    return render(request, "comments/comment_list.html", context)
 
 
 @never_cache
@@ -269,3 +317,47 @@ def my_pending_comments(request: HttpRequest, story_id: int) -> HttpResponse:
     story = _story_or_404(story_id)
     context = {"pending": _mine(request, story)}
     return render(request, "comments/_pending.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def report_form(request: HttpRequest, comment_id: int) -> HttpResponse:
+    """Report a comment readers see: a short form (never cached: it carries a CSRF
+    token), throttled per client. Each client counts once per comment; enough
+    clients hide the comment until a moderator decides (services.report_comment)."""
+    comment = (
+        Comment.objects.public()
+        .select_related("story")
+        .filter(pk=comment_id, story__in=Story.objects.published())
+        .first()
+    )
+    if comment is None:
+        return _unavailable(request, None, NOT_REPORTABLE)
+    form = ReportForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            ip = client_ip(request)
+            limit = settings.COMMENTS_THROTTLE_REPORTS_PER_IP
+            if over_budget("report", ip, limit=limit):
+                form.add_error(None, TOO_MANY_REPORTS)
+                status = 429
+            else:
+                try:
+                    outcome = report_comment(
+                        comment.pk,
+                        reporter_ip=ip,
+                        reason=form.cleaned_data["reason"],
+                        text=form.cleaned_data["text"],
+                    )
+                except ReportRefused:
+                    return _unavailable(request, comment.story, NOT_REPORTABLE)
+                thanks = ALREADY_REPORTED if outcome == "already" else REPORTED
+                messages.success(request, thanks)
+                return redirect(f"{comment.story.get_absolute_url()}#comments")
+    context = {"comment": comment, "story": comment.story, "form": form}
+    response = render(request, "comments/report_form.html", context, status=status)
+    if status == 429:
+        response["Retry-After"] = str(settings.COMMENTS_THROTTLE_WINDOW_SECONDS)
+    return response

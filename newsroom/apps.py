@@ -3,10 +3,18 @@ from django.contrib.admin import apps as admin_apps
 
 
 class NewsroomConfig(AppConfig):
-    """The project package as an app: its management commands (backup, restore)."""
+    """The project package as an app: its management commands (backup, restore) and
+    the media store's system check."""
 
     name = "newsroom"
     default = True
+
+    def ready(self) -> None:
+        from django.core import checks
+
+        from newsroom.storage import check_media_store
+
+        checks.register(check_media_store)
 
 
 class DeskAdminConfig(admin_apps.AdminConfig):

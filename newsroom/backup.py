@@ -2,28 +2,37 @@
 in one folder; and restoring them into an empty database.
 
 A backup folder holds `database.dump` (pg_dump's custom format), `media.tar.gz` and
-`manifest.json` (when, which server, the row count of every table, the number of
-files). The database is dumped first, then the files: every file a dumped row names
-is in the archive (a file uploaded during the backup may be there too, unused).
+`manifest.json` (when, which server, the row count of every table, where the files
+came from and how many). The database is dumped first, then the files: every file a
+dumped row names is in the archive (a file uploaded during the backup may be there
+too, unused). The files are read and written through Django's storage API, so the
+same code copies the media folder or, when NEWSROOM_S3_BUCKET is set, the bucket's
+objects (newsroom/storage.py).
 `make backup` / `make restore` run these through `manage.py backup` / `restore`;
 docs/operations.md covers scheduled dumps and point-in-time recovery.
 """
 
 import json
 import os
+import posixpath
 import subprocess
 import tarfile
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import psycopg
 from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
+from django.core.files.storage import Storage, storages
 
 from newsroom import devdb
+from newsroom.storage import STORE_ERRORS, ObjectStorage, describe
 
 DUMP, MEDIA, MANIFEST = "database.dump", "media.tar.gz", "manifest.json"
+PROGRESS_EVERY = 100  # files between two progress lines
 
 
 class BackupError(Exception):
@@ -82,7 +91,8 @@ def row_counts(database: dict[str, Any]) -> dict[str, int]:
 def backup(
     folder: Path, *, database: dict[str, Any], say: Callable[[str], None] = print
 ) -> Path:
-    """Write a backup of `database` and MEDIA_ROOT into `folder` (made here)."""
+    """Write a backup of `database` and the uploaded files (the media folder or
+    bucket) into `folder` (made here)."""
     if folder.exists() and any(folder.iterdir()):
         raise BackupError(f"{folder} is not empty: choose a new folder.")
     folder.mkdir(parents=True, exist_ok=True)
@@ -95,20 +105,15 @@ def backup(
         check=True,
     )
     counts = row_counts(database)
-    media = Path(settings.MEDIA_ROOT)
-    say(f"archiving uploaded files from {media}")
-    files = 0
-    with tarfile.open(folder / MEDIA, "w:gz") as archive:
-        if media.is_dir():
-            for path in sorted(media.rglob("*")):
-                if path.is_file():
-                    archive.add(path, arcname=str(path.relative_to(media)))
-                    files += 1
+    store = storages["default"]
+    say(f"copying uploaded files from {_where(store)}")
+    files = _archive_media(store, folder / MEDIA, say=say)
     manifest = {
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "database": database["NAME"],
         "server_version": server_major,
         "tables": counts,
+        "media_store": _where(store),
         "media_files": files,
     }
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
@@ -124,7 +129,8 @@ def restore(
     say: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Restore a backup into `database`, which must be empty unless `force` (its
-    tables are then replaced), and its files into MEDIA_ROOT. Returns the manifest
+    tables are then replaced), and its files into the media storage (the folder or
+    the bucket configured now, whichever the backup came from). Returns the manifest
     after checking every table's row count against it."""
     try:
         manifest = json.loads((folder / MANIFEST).read_text())
@@ -143,11 +149,9 @@ def restore(
     command += [database["NAME"], "--single-transaction"]
     command += ["--clean", "--if-exists"] if existing else []
     subprocess.run([*command, folder / DUMP], env=_environment(database), check=True)
-    media = Path(settings.MEDIA_ROOT)
-    say(f"restoring uploaded files into {media}")
-    media.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(folder / MEDIA, "r:gz") as archive:
-        archive.extractall(media, filter="data")  # no links out, no odd modes
+    store = storages["default"]
+    say(f"restoring uploaded files into {_where(store)}")
+    _restore_media(folder / MEDIA, store, say=say)
     counts = row_counts(database)
     differ = {
         table: (rows, counts.get(table))
@@ -159,6 +163,81 @@ def restore(
     rows = sum(counts.values())
     say(f"restored {rows:,} rows in {len(counts)} tables; row counts match")
     return manifest
+
+
+def _where(store: Storage) -> str:
+    if isinstance(store, ObjectStorage):
+        return store.where()
+    return f"the folder {store.location}"
+
+
+def _media_names(store: Storage, prefix: str = "") -> Iterator[str]:
+    """Every file in the storage, folder by folder (a missing folder has none)."""
+    try:
+        folders, files = store.listdir(prefix)
+    except FileNotFoundError:
+        return
+    for name in sorted(files):
+        yield posixpath.join(prefix, name)
+    for name in sorted(folders):
+        yield from _media_names(store, posixpath.join(prefix, name))
+
+
+def _archive_media(store: Storage, path: Path, *, say: Callable[[str], None]) -> int:
+    """Copy every file of `store` into a new tar.gz at `path`; returns how many."""
+    files = 0
+    with tarfile.open(path, "w:gz") as archive:
+        try:
+            for name in _media_names(store):
+                with store.open(name, "rb") as source:
+                    member = tarfile.TarInfo(name)
+                    member.size, member.mtime = source.size, int(time.time())
+                    archive.addfile(member, source)
+                files += 1
+                if files % PROGRESS_EVERY == 0:
+                    say(f"  {files} files copied")
+        except STORE_ERRORS as error:
+            raise BackupError(
+                f"Copying the uploaded files from {_where(store)} failed: "
+                f"{describe(error)}. The backup is incomplete: fix that and back up "
+                "again into a new folder."
+            ) from error
+    say(f"  {files} files copied")
+    return files
+
+
+def _restore_media(path: Path, store: Storage, *, say: Callable[[str], None]) -> None:
+    """Put every file of the archive back into `store`, under its own name (a file
+    there by that name is replaced)."""
+    files = 0
+    with tarfile.open(path, "r:gz") as archive:
+        for member in archive:
+            if not member.isfile():
+                continue  # folders are implied; links are never followed
+            try:
+                if store.exists(member.name):
+                    store.delete(member.name)
+                saved = store.save(member.name, archive.extractfile(member))
+            except SuspiciousFileOperation:
+                raise BackupError(
+                    f"The backup names a file outside the media storage "
+                    f"({member.name!r}): it was not restored."
+                ) from None
+            except STORE_ERRORS as error:
+                raise BackupError(
+                    f"The uploaded files could not be written to {_where(store)}: "
+                    f"{describe(error)}. The database is restored; restore again with "
+                    "FORCE=1 once the storage works."
+                ) from error
+            if saved != member.name:
+                raise BackupError(
+                    f"{member.name} was restored as {saved}: another process wrote "
+                    "a file by that name meanwhile. Restore again."
+                )
+            files += 1
+            if files % PROGRESS_EVERY == 0:
+                say(f"  {files} files restored")
+    say(f"  {files} files restored")
 
 
 def default_folder() -> Path:

@@ -32,6 +32,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.defaults import server_error as django_server_error
+from psycopg import pq
+
+from newsroom.replicas import replica_failed
 
 log = logging.getLogger(__name__)
 
@@ -113,10 +116,21 @@ class _Watchdog:
                         if token in self.watched:
                             self.watched[token] = (deadline, wrappers, True)
                 elif database_resting() or now >= deadline + CANCEL_SECONDS:
+                    late = self._busy(wrappers)
                     self._cut(wrappers)
                     with self.lock:
                         self.watched.pop(token, None)
-                    database_failed("a request's deadline passed")
+                    _failed(late, "a request's deadline passed")
+
+    @staticmethod
+    def _busy(wrappers: list[Any]) -> list[str]:
+        """The aliases whose connection is running a query: the late ones."""
+        return [
+            w.alias
+            for w in wrappers
+            if w.connection is not None
+            and w.connection.pgconn.transaction_status == pq.TransactionStatus.ACTIVE
+        ]
 
     @staticmethod
     def _raw(wrappers: list[Any]) -> list[Any]:
@@ -141,6 +155,16 @@ class _Watchdog:
 
 
 _watchdog = _Watchdog()
+
+
+def _failed(aliases: list[str], why: str) -> None:
+    """A late read replica rests on its own (its readers go to the primary); the
+    primary, or a connection we can't tell, rests the whole database."""
+    replicas = [alias for alias in aliases if alias != "default"]
+    for alias in replicas:
+        replica_failed(alias, why)
+    if not replicas or "default" in aliases:
+        database_failed(why)
 
 
 @cache

@@ -64,6 +64,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import get_current_timezone_name
 from django.utils.translation import get_language
 
+from newsroom import replicas
 from newsroom.cache import CacheUnavailable, on_recovery
 
 log = logging.getLogger(__name__)
@@ -148,6 +149,7 @@ def _new_stamp(scope: str) -> Stamp:
 def bump(scope: str) -> Stamp:
     """Pages rendered under `scope` change on the next request, on every worker."""
     stamp = _new_stamp(scope)
+    replicas.record_write()  # first: see newsroom/replicas.py
     _stamps().set(_stamp_key(scope), stamp, STAMP_SECONDS)
     return stamp
 
@@ -272,6 +274,7 @@ def current_stamps(scopes: Iterable[str]) -> dict[str, Stamp]:
     read at the same moment)."""
     keys = {scope: _stamp_key(scope) for scope in scopes}
     found = _shared_reads.get_many(list(keys.values()))
+    replicas.stamps_read()
     stamps = {}
     for scope, key in keys.items():
         stamp = found.get(key)

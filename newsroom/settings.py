@@ -7,7 +7,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from newsroom import env
+from newsroom import env, storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Git-ignored home of everything a local install generates: database, secret key,
@@ -44,6 +44,9 @@ MIDDLEWARE = [
     "newsroom.pagecache.PageCacheMiddleware",
     # Then: whatever Django handles gets a database deadline (newsroom/outages.py).
     "newsroom.outages.DatabaseDeadlineMiddleware",
+    # Readers' reads may go to a caught-up replica; a POST pins its visitor to the
+    # primary for a moment (newsroom/replicas.py).
+    "newsroom.replicas.ReplicaMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -114,9 +117,31 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.get_int("DJANGO_CONN_MAX_AGE", 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-# CAPTCHA rows are written on one request and read on the next (image, audio, post):
-# a replica could lag behind, so the captcha app always reads the primary.
-DATABASE_ROUTERS = ["comments.captcha.router.CaptchaOnPrimaryRouter"]
+# Read replicas (newsroom/replicas.py, docs/deploy.md): streaming standbys of the
+# primary, comma-separated; readers' story and comment reads go to one that has
+# caught up, everything else to the primary.
+READ_REPLICAS = []
+for number, url in enumerate(env.get_list("DATABASE_REPLICA_URLS"), start=1):
+    try:
+        replica = dj_database_url.parse(url)
+    except ValueError as error:
+        raise ImproperlyConfigured(
+            f"DATABASE_REPLICA_URLS: replica {number} is not a database URL: {error}"
+        ) from None
+    if replica["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(
+            f"DATABASE_REPLICA_URLS: replica {number} must start with postgres://"
+        )
+    alias = f"replica{number}"
+    DATABASES[alias] = DATABASES["default"] | {
+        key: replica[key] for key in ("NAME", "USER", "PASSWORD", "HOST", "PORT")
+    }
+    DATABASES[alias]["OPTIONS"] = dict(DATABASES["default"]["OPTIONS"])
+    DATABASES[alias]["TEST"] = {"MIRROR": "default"}
+    READ_REPLICAS.append(alias)
+# Seconds a visitor who just wrote (any POST) reads the primary only.
+REPLICA_PIN_SECONDS = env.get_int("NEWSROOM_REPLICA_PIN_SECONDS", 10)
+DATABASE_ROUTERS = ["newsroom.replicas.ReplicaRouter"]
 
 # --- Cache ---------------------------------------------------------------------------
 # Shared by every worker: Redis in production, files under DATA_DIR otherwise
@@ -212,10 +237,24 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.get("NEWSROOM_MEDIA_ROOT", str(DATA_DIR / "media")))
-# In production the reverse proxy serves /media/; `make run` lets Django do it.
-SERVE_MEDIA = env.get_bool("NEWSROOM_SERVE_MEDIA", DEBUG)
+# Uploads (lead images, author photos) and their renditions go to an S3-compatible
+# object store when a bucket is named, else to MEDIA_ROOT (newsroom/storage.py,
+# docs/operations.md). Malformed or incomplete variables stop the site here.
+MEDIA_STORE = storage.s3_storage(
+    bucket=env.get("NEWSROOM_S3_BUCKET", "").strip(),
+    endpoint_url=env.get("NEWSROOM_S3_ENDPOINT_URL", "").strip(),
+    region=env.get("NEWSROOM_S3_REGION", "").strip(),
+    access_key=env.get("NEWSROOM_S3_ACCESS_KEY_ID", ""),
+    secret_key=env.get("NEWSROOM_S3_SECRET_ACCESS_KEY", ""),
+    custom_domain=env.get("NEWSROOM_S3_CUSTOM_DOMAIN", "").strip(),
+    timeout=env.get_float("NEWSROOM_S3_TIMEOUT", 5),
+)
+# In production the reverse proxy serves /media/; `make run` lets Django do it
+# (never when the files are in a bucket).
+SERVE_MEDIA = env.get_bool("NEWSROOM_SERVE_MEDIA", DEBUG) and MEDIA_STORE is None
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORE
+    or {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
@@ -277,7 +316,8 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
-    "img-src": [CSP.SELF, "data:"],
+    # Uploaded images come from the object store's public address when there is one.
+    "img-src": [CSP.SELF, "data:", *storage.media_origins(MEDIA_STORE)],
     "media-src": [CSP.SELF],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
@@ -341,6 +381,13 @@ TRUSTED_PROXY_HOPS = env.get_int("NEWSROOM_TRUSTED_PROXY_HOPS", 0)
 COMMENTS_MIN_SECONDS_TO_SUBMIT = env.get_int("NEWSROOM_COMMENTS_MIN_SECONDS", 3)
 # Raw commenter IPs are erased after this many days (purge_comment_ips, from cron).
 COMMENTS_IP_RETENTION_DAYS = env.get_int("NEWSROOM_COMMENTS_IP_RETENTION_DAYS", 30)
+# Reader reports: distinct clients whose reports hide a comment until a moderator
+# decides, and reports one client may send per throttle window.
+COMMENTS_REPORTS_TO_HIDE = max(1, env.get_int("NEWSROOM_COMMENTS_REPORTS_TO_HIDE", 3))
+COMMENTS_THROTTLE_REPORTS_PER_IP = env.get_int("NEWSROOM_COMMENTS_REPORTS_PER_IP", 10)
+# Trusted commenters: after this many approved comments, and none rejected or spam,
+# a commenter's comments are approved at once unless a rule holds them (0: off).
+COMMENTS_TRUSTED_AFTER = env.get_int("NEWSROOM_COMMENTS_TRUSTED_AFTER", 0)
 
 # django-simple-captcha 0.7 (read once at import by captcha.conf.settings).
 CAPTCHA_CHALLENGE_FUNCT = "comments.captcha.field.secure_challenge"

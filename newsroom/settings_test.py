@@ -31,3 +31,7 @@ MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend
 # Tasks run as they are enqueued (after commit); tests of the worker itself use the
 # database backend (tests/newsroom/test_tasks.py).
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+# A replica alias that is the test database itself (MIRROR), with routing off: the
+# replica tests turn it on (tests/newsroom/test_replicas.py). Others never see it.
+if not READ_REPLICAS:  # noqa: F405
+    DATABASES["replica1"] = DATABASES["default"] | {"TEST": {"MIRROR": "default"}}  # noqa: F405

@@ -33,7 +33,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils.safestring import mark_safe
 from django_otp import login as otp_login
 from django_otp import user_has_device, verify_token
@@ -139,6 +139,7 @@ class DeskSite(admin.AdminSite):
 
     login_form = SignInForm
     login_template = "admin/sign_in.html"
+    landings: list[Callable[[Any], str | None]] = []  # register_landing()
     index_title = "Stories, clarifications and comments"
 
     @property
@@ -163,6 +164,23 @@ class DeskSite(admin.AdminSite):
             return inner(request, *args, **kwargs)
 
         return view_after_setup
+
+    def register_landing(self, landing: Callable[[Any], str | None]) -> None:
+        """An app may send some users somewhere other than the index right after
+        they sign in: `landing(user)` gives that address, or None."""
+        if landing not in self.landings:
+            self.landings.append(landing)
+
+    def login(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        response = super().login(request, extra_context)
+        signed_in = request.method == "POST" and response.status_code == 302
+        if signed_in and response["Location"] == reverse("admin:index"):
+            for landing in self.landings:
+                if url := landing(request.user):
+                    return redirect(url)
+        return response
 
     def get_urls(self) -> list[URLPattern]:
         from newsroom.timezones import time_zone_view

@@ -10,6 +10,8 @@ handler500 = "newsroom.outages.server_error"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    # The comments app's moderation desk lives inside the admin (its own views).
+    path("admin/comments/moderate/", include("comments.desk_urls")),
     path("admin/", admin.site.urls),
     path("comments/", include("comments.urls")),
     path("captcha/", include("comments.captcha.urls")),

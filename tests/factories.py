@@ -133,6 +133,15 @@ def make_approved_comment(story: Story | None = None, **fields: Any):
     return make_comment(story, **{"status": Comment.Status.APPROVED} | fields)
 
 
+def make_report(comment, **fields: Any):
+    """A reader's open report of `comment`, from a client of its own."""
+    from comments.models import Report
+
+    n = next(_serial)
+    defaults = {"reason": Report.Reason.ABUSE, "reporter_hash": f"client-{n}"}
+    return Report.objects.create(comment=comment, **defaults | fields)
+
+
 def image_file(fmt: str = "PNG", size=(8, 6), name: str | None = None):
     """An upload holding a real image."""
     buffer = BytesIO()

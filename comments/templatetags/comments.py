@@ -1,55 +1,17 @@
-"""How templates outside this app (the story page) get comments without importing
-the comments app: {% load comments %}{% comment_thread story %}."""
-
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+"""How templates outside this app get comments without importing the comments app:
+the story page's {% comment_thread story %}, and the desk's summaries in the admin
+({% desk_summary %})."""
 
 from django import template
-from django.db.models import Count, Min, Window
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
 from articles.models import Story
-from comments.models import COMMENTS_PER_PAGE, Comment, accepts_comments
+from comments.desk import Summary, summary
+from comments.threads import thread_page
 from newsroom import pagecache
 
 register = template.Library()
-
-
-@dataclass(frozen=True)
-class Thread:
-    comments: list[dict[str, Any]]
-    count: int
-    is_open: bool
-
-    @property
-    def more(self) -> int:
-        return self.count - len(self.comments)
-
-
-@dataclass(frozen=True)
-class Queue:
-    count: int
-    oldest: datetime | None
-
-
-def approved_thread(story: Story) -> Thread:
-    """The first 50 approved comments and the total, in one query (a window count).
-
-    Only the public columns are fetched: the email never reaches the template.
-    """
-    rows = list(
-        Comment.objects.approved()
-        .filter(story=story)
-        .annotate(total=Window(Count("pk")))
-        .values("pk", "name", "body", "submitted_at", "total")[:COMMENTS_PER_PAGE]
-    )
-    return Thread(
-        comments=rows,
-        count=rows[0]["total"] if rows else 0,
-        is_open=accepts_comments(story),
-    )
 
 
 @register.simple_tag(takes_context=True)
@@ -59,7 +21,7 @@ def comment_thread(context: template.Context, story: Story) -> SafeString:
     page that shows it is stored under both stamps."""
 
     def render() -> str:
-        thread = approved_thread(story)
+        thread = thread_page(story)
         return render_to_string(
             "comments/_thread.html", {"story": story, "thread": thread}
         )
@@ -70,10 +32,8 @@ def comment_thread(context: template.Context, story: Story) -> SafeString:
     )
 
 
-@register.simple_tag
-def moderation_queue() -> Queue:
-    """How many comments await a moderator, and since when (admin index)."""
-    summary = Comment.objects.awaiting_moderation().aggregate(
-        count=Count("pk"), oldest=Min("submitted_at")
-    )
-    return Queue(**summary)
+@register.simple_tag(takes_context=True)
+def desk_summary(context: template.Context) -> Summary:
+    """What waits for a moderator, by queue, and since when (admin header and
+    index); the desk passes the one it counted already."""
+    return context.get("desk_summary") or summary()

@@ -120,6 +120,7 @@ def story_data(**fields) -> dict:
         "body": "Text.",
         "comment_policy": "limited",
         "text_changes": "site",
+        "comment_moderation": "pre",
         "lead_image_alt": "",
     } | fields
 

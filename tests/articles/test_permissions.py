@@ -46,6 +46,7 @@ def story_post(story: Story | None = None, **changes) -> dict:
         "body": "Text.",
         "comment_policy": "limited",
         "text_changes": "site",
+        "comment_moderation": "pre",
         "_save": "Save",
     }
     for prefix in ("bylines", "clarifications", "clarifications-2"):
@@ -106,6 +107,18 @@ def test_an_editor_can_change_a_story(as_editor):
 
     assert response.status_code == 302
     assert story.headline == "Better"
+
+
+def test_an_editor_sets_a_storys_comment_moderation(as_editor):
+    story = make_story()
+
+    response = as_editor.post(
+        url("story_change", story.pk), story_post(story, comment_moderation="post")
+    )
+    story.refresh_from_db()
+
+    assert response.status_code == 302
+    assert story.comment_moderation == Story.CommentModeration.POST
 
 
 def test_an_editor_can_publish_and_unpublish(as_editor):
@@ -218,6 +231,18 @@ def test_a_moderator_cannot_run_story_actions(as_moderator, action):
     assert response.status_code == 403
     assert draft.status == Story.Status.DRAFT
     assert live.is_live
+
+
+def test_a_moderator_cannot_change_a_storys_comment_moderation(as_moderator):
+    story = make_story()
+
+    response = as_moderator.post(
+        url("story_change", story.pk), story_post(story, comment_moderation="post")
+    )
+    story.refresh_from_db()
+
+    assert response.status_code == 403
+    assert story.comment_moderation == Story.CommentModeration.PRE
 
 
 def test_a_moderator_cannot_delete_a_story(as_moderator):

@@ -1,6 +1,7 @@
 """The layout holds on a phone (360 px) and a desktop (1280 px): no sideways scrolling
-on the story page or the comment form. The same pass takes the screenshots
-docs/screenshots/ shows (story page, comment form, moderation list):
+on the story page, the comment form or the moderation desk. The same pass takes the
+screenshots docs/screenshots/ shows (story page, comment form, moderation desk,
+moderation list):
 
     make screenshots     # = SCREENSHOTS_DIR=docs/screenshots pytest ... -k screenshots
 
@@ -9,6 +10,7 @@ Without SCREENSHOTS_DIR the PNGs go to a temporary folder and are checked there.
 import struct
 from pathlib import Path
 
+from comments.models import Comment
 from tests.browser.helpers import (
     BROWSER_TESTS,
     import_demo_story,
@@ -16,7 +18,12 @@ from tests.browser.helpers import (
     wait_for_image,
     with_password,
 )
-from tests.factories import make_approved_comment, make_comment, make_moderator
+from tests.factories import (
+    make_approved_comment,
+    make_comment,
+    make_moderator,
+    make_report,
+)
 
 pytestmark = BROWSER_TESTS
 
@@ -48,6 +55,17 @@ def test_layout_holds_at_360_and_1280_px_and_screenshots(
     )
     make_comment(story, name="Kenji Mori", body="Who pays for the new facility?")
     make_comment(story, name="Aiko Tanaka", body="Good overview, thank you.")
+    make_comment(
+        story,
+        name="Deals4U",
+        body="Cheap flights http://a.example http://b.example http://c.example",
+        rule=Comment.Rule.LINKS,
+        hold_reason="3 links (more than 2)",
+    )
+    reported = make_approved_comment(
+        story, name="Sam Reed", body="Anyone who disagrees is an idiot."
+    )
+    make_report(reported, reason="abuse", text="Insults other readers")
     moderator = with_password(make_moderator(username="moderator"))
     shots = []
 
@@ -72,9 +90,14 @@ def test_layout_holds_at_360_and_1280_px_and_screenshots(
             clip={"x": 0, "y": top - 16, "width": width, "height": bottom - top + 32},
         )
 
-        log_in(page, site_url, moderator)
+        log_in(page, site_url, moderator)  # lands on the desk, sidebar open
+        assert page.locator("[data-card]").count() == 2
+        assert page.evaluate(NO_SIDEWAYS_SCROLL), f"the desk scrolls at {width}px"
+        shots.append(screenshots_dir / f"desk-{width}.png")
+        page.screenshot(path=shots[-1])
+
         page.goto(f"{site_url}/admin/comments/comment/?status=pending")
-        assert page.locator("#result_list tbody tr").count() == 2
+        assert page.locator("#result_list tbody tr").count() == 3
         if page.locator("#toggle-nav-sidebar").is_visible():
             page.locator("#toggle-nav-sidebar").click()  # room for every column
         shots.append(screenshots_dir / f"moderation-list-{width}.png")

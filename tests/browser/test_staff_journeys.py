@@ -1,5 +1,6 @@
-"""Journeys 5 and 6 in the admin: a moderator approves a comment, an editor adds a
-clarification, and readers (a separate, anonymous browser) see the result."""
+"""Journeys 5 and 6 in the admin: a moderator approves a comment with the comment
+list's bulk action, an editor adds a clarification, and readers (a separate,
+anonymous browser) see the result."""
 
 import calendar
 
@@ -34,9 +35,11 @@ def test_moderator_approves_a_pending_comment_with_the_bulk_action(site_url, new
 
     page, problems = new_page()
     log_in(page, site_url, moderator)
+    assert page.url == f"{site_url}/admin/comments/moderate/"  # moderators land here
+    page.goto(f"{site_url}/admin/")
     queue = page.locator("#comment-queue")
-    assert "1 pending" in queue.inner_text()
-    queue.get_by_role("link", name="1 pending").click()
+    assert "1 awaiting a decision: 1 new, 0 held, 0 reported" in queue.inner_text()
+    page.get_by_role("link", name="Comments", exact=True).first.click()
     page.wait_for_url("**/admin/comments/comment/")
     page.locator("#changelist-filter").get_by_role("link", name="Pending").click()
     page.wait_for_url("**/admin/comments/comment/?status=pending")

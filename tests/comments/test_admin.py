@@ -295,16 +295,32 @@ def test_markup_is_escaped_in_the_admin_list_and_change_form(client):
         assert "<b>x</b>" not in html
 
 
-def test_the_admin_index_shows_the_queue_size_and_oldest_age(client):
+def test_the_admin_index_leads_moderators_to_the_desk_with_the_queue_sizes(client):
     make_comment(submitted_at=timezone.now() - timedelta(hours=5))
-    make_comment()
+    make_comment(rule=Comment.Rule.LINKS, hold_reason="3 links (more than 2)")
     make_comment(status=Comment.Status.APPROVED)
     client.force_login(make_moderator())
 
     html = client.get(reverse("admin:index")).content.decode()
 
+    assert "<h2>Moderation desk</h2>" in html
+    assert (
+        '<a href="/admin/comments/moderate/">2 awaiting a decision</a>: 1 new, '
+        "1 held, 0 reported; the oldest has waited 5\xa0hours"
+    ) in html
+    assert html.index("Moderation desk") < html.index("Reader comments")
+
+
+def test_the_admin_index_shows_editors_the_pending_count_without_the_desk(client):
+    make_comment(submitted_at=timezone.now() - timedelta(hours=5))
+    make_comment()
+    client.force_login(make_editor())
+
+    html = client.get(reverse("admin:index")).content.decode()
+
     assert "Comments awaiting moderation" in html
     assert "2 pending</a>; the oldest has waited 5\xa0hours" in html
+    assert "/admin/comments/moderate/" not in html
 
 
 def test_the_admin_index_shows_no_queue_to_staff_who_cannot_read_comments(client):

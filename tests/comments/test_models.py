@@ -9,7 +9,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from articles.models import Story
-from comments.models import Comment, ModerationEvent, ModerationWord, accepts_comments
+from comments.models import (
+    Ban,
+    Comment,
+    ModerationEvent,
+    ModerationWord,
+    Report,
+    accepts_comments,
+)
 from tests.factories import make_comment, make_published_story, make_story
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +32,7 @@ def test_a_comment_is_pending_unless_told_otherwise():
     assert make_comment().status == PENDING
 
 
-def test_approved_lists_only_approved_comments_oldest_first():
+def test_public_lists_only_comments_readers_see_oldest_first():
     story = make_published_story()
     now = timezone.now()
     newer = make_comment(story, status=APPROVED, submitted_at=now)
@@ -33,9 +40,9 @@ def test_approved_lists_only_approved_comments_oldest_first():
     for status in (PENDING, REJECTED, SPAM):
         make_comment(story, status=status, submitted_at=now - timedelta(hours=2))
 
-    approved = Comment.objects.order_by("-submitted_at").approved()
+    public = Comment.objects.order_by("-submitted_at").public()
 
-    assert list(approved) == [older, newer]
+    assert list(public) == [older, newer]
 
 
 def test_awaiting_moderation_lists_only_pending_comments_oldest_first():
@@ -59,7 +66,7 @@ def test_comments_sent_at_the_same_moment_keep_the_order_they_were_stored_in():
     fourth = make_comment(story, submitted_at=at)
     newest_row_first = Comment.objects.order_by("-pk")
 
-    assert list(newest_row_first.approved()) == [first, second]
+    assert list(newest_row_first.public()) == [first, second]
     assert list(newest_row_first.awaiting_moderation()) == [third, fourth]
 
 
@@ -202,3 +209,47 @@ def test_a_moderation_word_is_listed_once():
 
     with pytest.raises(IntegrityError), transaction.atomic():
         ModerationWord.objects.create(word="scam", action=ModerationWord.Action.REJECT)
+
+
+def test_the_database_counts_one_report_per_client_and_comment():
+    comment = make_comment(status=APPROVED)
+    Report.objects.create(comment=comment, reason="spam", reporter_hash="a" * 64)
+
+    with (
+        pytest.raises(IntegrityError, match="report_one_per_client"),
+        transaction.atomic(),
+    ):
+        Report.objects.create(comment=comment, reason="abuse", reporter_hash="a" * 64)
+
+    assert Report.objects.count() == 1
+
+
+def test_the_database_keeps_one_open_ban_per_commenter():
+    Ban.objects.create(email="a@example.org", email_hash="h", reason="x")
+    Ban.objects.create(
+        email="a@example.org", email_hash="h", reason="old", lifted_at=timezone.now()
+    )
+
+    with (
+        pytest.raises(IntegrityError, match="ban_one_open_per_commenter"),
+        transaction.atomic(),
+    ):
+        Ban.objects.create(email="A@example.org", email_hash="h", reason="again")
+
+
+def test_a_ban_is_in_force_until_its_end_date_or_until_lifted():
+    today = timezone.localdate()
+    forever = Ban.objects.create(email="a@example.org", email_hash="a", reason="x")
+    ends = Ban.objects.create(
+        email="b@example.org",
+        email_hash="b",
+        reason="x",
+        ends_on=today + timedelta(days=1),
+    )
+    Ban.objects.create(
+        email="c@example.org", email_hash="c", reason="x", lifted_at=timezone.now()
+    )
+
+    assert set(Ban.objects.active()) == {forever, ends}
+    assert list(Ban.objects.active(on=today + timedelta(days=1))) == [forever]
+    assert ends.is_active and str(ends) == "Ban of b@example.org"

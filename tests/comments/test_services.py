@@ -164,7 +164,8 @@ def test_moderators_are_emailed_after_commit_about_held_comments_only(
     assert "commenter@example.org" not in message.message().as_string()
     assert "203.0.113.5" not in message.message().as_string()
     review = (
-        f"Review it: http://127.0.0.1:8000/admin/comments/comment/{held.pk}/change/"
+        "Review it on the moderation desk: "
+        f"http://127.0.0.1:8000/admin/comments/moderate/?comment={held.pk}"
     )
     assert review in message.body.splitlines()
     # Plain text only: no HTML part for markup to run in.
@@ -339,8 +340,8 @@ def test_the_review_link_in_the_mail_starts_with_the_site_url(
         held = submit(body="A lawsuit")
 
     (message,) = mail.outbox
-    path = reverse("admin:comments_comment_change", args=[held.pk])
-    assert f"Review it: https://news.example.org{path}" in message.body
+    path = f"{reverse('desk:queue')}?comment={held.pk}"
+    assert f"desk: https://news.example.org{path}" in message.body
 
 
 def test_a_word_added_by_a_moderator_applies_to_the_next_comment(

@@ -4,6 +4,7 @@ database with every table's row count and a story page the same, byte for byte."
 import os
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 from urllib.parse import quote
 
@@ -126,3 +127,44 @@ def test_a_backup_never_writes_into_a_folder_that_holds_something(tmp_path):
         backup(tmp_path, database=connection.settings_dict)
 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_with_a_bucket_the_backup_copies_its_objects_and_restore_puts_them_back(
+    tmp_path, new_database, s3_media
+):
+    story = make_published_story(
+        lead_image=image_file(name="harbour.png"), lead_image_alt="The harbour"
+    )
+    name = story.lead_image.name
+    original = s3_media.read(name)
+    said = []
+
+    folder = backup(
+        tmp_path / "backup", database=connection.settings_dict, say=said.append
+    )
+    with tarfile.open(folder / "media.tar.gz") as archive:
+        archived = {
+            m.name: archive.extractfile(m).read() for m in archive if m.isfile()
+        }
+    s3_media.client.delete_object(Bucket=s3_media.name, Key=name)  # lost
+    manifest = restore(folder, database=new_database, say=said.append)
+
+    assert archived == {name: original}
+    assert manifest["media_files"] == 1
+    assert manifest["media_store"].startswith(f"bucket “{s3_media.name}” at http://")
+    assert f"copying uploaded files from bucket “{s3_media.name}”" in said[1]
+    assert "  1 files copied" in said and "  1 files restored" in said
+    assert s3_media.names() == [name] and s3_media.read(name) == original
+    assert not any(Path(settings.MEDIA_ROOT).rglob("*"))  # nothing went to the disk
+
+
+def test_a_backup_says_so_when_the_bucket_cannot_be_read(tmp_path, dead_media_store):
+    with pytest.raises(BackupError) as failed:
+        backup(tmp_path / "backup", database=connection.settings_dict, say=print)
+
+    assert str(failed.value) == (
+        "Copying the uploaded files from bucket “newsroom-media” at "
+        f"{dead_media_store.removesuffix('/newsroom-media')} failed: the media store "
+        "did not answer. The backup is incomplete: fix that and back up again into "
+        "a new folder."
+    )
