@@ -154,13 +154,23 @@ class Browser:
         self.cookies: dict[str, str] = {}
 
     def request(
-        self, method: str, url: str, data: dict | list | None = None
+        self,
+        method: str,
+        url: str,
+        data: dict | list | None = None,
+        files: dict[str, tuple[str, str, bytes]] | None = None,
     ) -> Response:
+        """`files`: field name -> (file name, content type, content), sent as
+        multipart/form-data with `data`, as a browser sends a form with files."""
         headers = {}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None
-        if data is not None:
+        if files:
+            boundary = uuid.uuid4().hex
+            body = _multipart(boundary, data or [], files)
+            headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
+        elif data is not None:
             body = urllib.parse.urlencode(data, doseq=True).encode()
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         status, message, content = _request(method, url, body=body, headers=headers)
@@ -175,8 +185,13 @@ class Browser:
     def get(self, url: str) -> Response:
         return self.request("GET", url)
 
-    def post(self, url: str, data: dict | list) -> Response:
-        return self.request("POST", url, data)
+    def post(
+        self,
+        url: str,
+        data: dict | list,
+        files: dict[str, tuple[str, str, bytes]] | None = None,
+    ) -> Response:
+        return self.request("POST", url, data, files)
 
     def sign_in(self, base: str, username: str, password: str) -> Response:
         """The desk's sign-in form (newsroom/signin.py): 302 to /admin/ when it
@@ -212,6 +227,26 @@ class Browser:
             f"{base}/comments/{story_id}/write/",
             comment_data(form, answer, body, email, name),
         )
+
+
+def _multipart(
+    boundary: str, data: dict | list, files: dict[str, tuple[str, str, bytes]]
+) -> bytes:
+    pairs = data.items() if isinstance(data, dict) else data
+    parts = []
+    for name, value in pairs:
+        for item in value if isinstance(value, list) else [value]:
+            parts.append(
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"'
+                f"\r\n\r\n{item}\r\n".encode()
+            )
+    for name, (filename, content_type, content) in files.items():
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+            f'filename="{filename}"\r\nContent-Type: {content_type}\r\n\r\n'
+        )
+        parts.append(head.encode() + content + b"\r\n")
+    return b"".join(parts) + f"--{boundary}--\r\n".encode()
 
 
 def comment_data(

@@ -12,7 +12,8 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_string
-from email.message import Message
+from email.message import EmailMessage
+from email.policy import default
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,7 @@ from tests.clients import (
     form_fields,
     get,
 )
+from tests.conftest import S3_KEYS, Bucket, public_read_policy
 from tests.servers import (
     ROOT,
     AppServer,
@@ -64,6 +66,7 @@ class Cluster:
     worker: Worker
     nginx: Nginx
     mail: Path
+    bucket: Bucket
     environment: dict[str, str]
     accounts: dict[str, str] = field(default_factory=dict)
     story_id: int = 0
@@ -119,8 +122,15 @@ class Cluster:
             },
         )
 
-    def edit_story(self, editor: Browser, base: str, **changes: str) -> Response:
-        """Open the story in the desk, change some fields, press Save."""
+    def edit_story(
+        self,
+        editor: Browser,
+        base: str,
+        files: dict[str, tuple[str, str, bytes]] | None = None,
+        **changes: str,
+    ) -> Response:
+        """Open the story in the desk, change some fields (and choose `files`),
+        press Save."""
         url = f"{base}/admin/articles/story/{self.story_id}/change/"
         page = editor.get(url)
         assert page.status == 200, page.status
@@ -128,17 +138,34 @@ class Cluster:
             (name, changes.get(name, value))
             for name, value in form_fields(page.body, "story_form")
         ]
-        return editor.post(url, [*fields, ("_save", "Save")])
+        return editor.post(url, [*fields, ("_save", "Save")], files)
 
-    def mails(self) -> list[Message]:
+    def mails(self) -> list[EmailMessage]:
         """Every mail sent so far (the file backend writes one file per batch, each
         message followed by a line of dashes)."""
         found = []
         for path in sorted(self.mail.glob("*.log")):
             for part in path.read_text().split("-" * 79):
                 if part.strip():
-                    found.append(message_from_string(part.strip()))
+                    found.append(message_from_string(part.strip(), policy=default))
         return found
+
+
+def _bucket(endpoint: str) -> Bucket:
+    """A new bucket, public for reading as docs/operations.md asks."""
+    import boto3
+
+    client = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=S3_KEYS["access_key"],
+        aws_secret_access_key=S3_KEYS["secret_key"],
+    )
+    name = f"cluster-{uuid.uuid4().hex[:12]}"
+    client.create_bucket(Bucket=name)
+    client.put_bucket_policy(Bucket=name, Policy=public_read_policy(name))
+    return Bucket(name, client, f"{endpoint}/{name}")
 
 
 def _say(config: pytest.Config):
@@ -165,9 +192,13 @@ def _tails(cluster: Cluster) -> str:
 
 
 @pytest.fixture(scope="session")
-def cluster(pytestconfig, request) -> Iterator[Cluster]:
+def cluster(pytestconfig, request, s3_server) -> Iterator[Cluster]:
+    """Everything, started once. The S3-compatible server is the suite's moto server
+    (tests/conftest.py `s3_server`), with a public-read bucket of the cluster's."""
     say = _say(pytestconfig)
     started = time.monotonic()
+    bucket = _bucket(s3_server)
+    say(f"S3-compatible server (moto_server) at {s3_server}, bucket {bucket.name}")
     (ROOT / ".data").mkdir(exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="cluster-", dir=ROOT / ".data"))
     data, logs = folder / "data", folder / "logs"
@@ -192,6 +223,10 @@ def cluster(pytestconfig, request) -> Iterator[Cluster]:
         NEWSROOM_COMMENTS_THROTTLE_WINDOW=str(YEAR_SECONDS),
         NEWSROOM_SIGNIN_COOLOFF_MINUTES=str(YEAR_SECONDS // 60),
         NEWSROOM_SHARED_CACHE_SECONDS=str(MICRO_CACHE_SECONDS),
+        NEWSROOM_S3_BUCKET=bucket.name,
+        NEWSROOM_S3_ENDPOINT_URL=s3_server,
+        NEWSROOM_S3_ACCESS_KEY_ID=S3_KEYS["access_key"],
+        NEWSROOM_S3_SECRET_ACCESS_KEY=S3_KEYS["secret_key"],
     )
     a = AppServer("app-a", logs, environment)
     b = AppServer("app-b", logs, environment)
@@ -206,6 +241,7 @@ def cluster(pytestconfig, request) -> Iterator[Cluster]:
         worker,
         nginx,
         folder / "mail",
+        bucket,
         environment,
     )
     try:
@@ -252,5 +288,6 @@ def cluster(pytestconfig, request) -> Iterator[Cluster]:
                 say(f"stopping {part}: {error}")
         for database in (standby, primary):
             database.remove()
+        bucket.remove()
         shutil.rmtree(folder, ignore_errors=True)
         say(f"cluster stopped and deleted ({time.monotonic() - started:.0f} s in all)")
