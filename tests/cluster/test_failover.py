@@ -67,7 +67,9 @@ def test_stopping_app_server_a_under_load_loses_no_comment_and_no_get(cluster):
         a.stop()  # SIGTERM to its process group; it exits after its requests
         switched_at, switched_wall = time.monotonic(), time.time()
         load.phase = "A stopped"
-        time.sleep(6)
+        # Longer than nginx's fail_timeout (10 s), after which it tries A again: each
+        # of those tries must go on to B (proxy_next_upstream), not fail.
+        time.sleep(12)
     finally:
         load.stop.set()
         for worker in workers:
@@ -98,4 +100,6 @@ def test_stopping_app_server_a_under_load_loses_no_comment_and_no_get(cluster):
     after_switch = [r for r in served if r.started > switched_wall and r.tried]
     assert after_switch, "no request reached an app server after the switch-over"
     assert {r.tried[-1] for r in after_switch} == {b.address}
+    # nginx did try the stopped server, and went on to B each time.
+    assert [a.address, b.address] in [r.tried for r in after_switch]
     assert {r.status for r in after_switch if r.method == "GET"} == {"200"}
