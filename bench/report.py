@@ -30,10 +30,10 @@ NOTES = """\
   returning the same bytes and headers on the main app server (bench/limit.py).
 - S_hit, S_304: `[file]` runs with the local file cache (`make run` without
   REDIS_URL), `[redis]` with REDIS_URL on a private redis-server (no persistence).
-- S_miss: `story_url?p=<counter>`. The page cache keys a page by its URL with its
-  `page`/`p` parameters, which the story view ignores: every request misses its
-  own page (and stores it, as in production); stamps, the topics-bar and
-  comment-thread fragments, rendered bodies and memos are warm.
+- S_miss: the story under a new host name each request (`<n>.miss.bench`). The page
+  cache keys a page by scheme, host and path: every request misses its own page
+  (and stores it, as in production); stamps, the topics-bar and comment-thread
+  fragments, rendered bodies and memos are warm.
 - S_cold: a server with its own empty cache folders, each request a story it has
   not served (every published story once over the run's rounds): its page,
   comment thread and body are rendered afresh; the topics bar is shared.

@@ -1,9 +1,8 @@
 """The site's URLs plus E: validate a ModelForm, INSERT one comment, 303.
 
 E exists only here (bench.settings), as the floor for P, the real comment POST with
-CSRF, CAPTCHA, throttles, moderation rules and audit row. It is the E of
-../shared/research/perf-anchors.md: look the story up (a real insert must know the
-story exists), validate name, email and body, INSERT, 303.
+CSRF, CAPTCHA, throttles, moderation rules and audit row: look the story up (a real
+insert must know the story exists), validate name, email and body, INSERT, 303.
 """
 
 from django import forms
