@@ -1,7 +1,7 @@
 """Reader reads go to a streaming replica (DATABASE_REPLICA_URLS), yet no reader ever
 sees, and no cache ever stores, a page older than a write: a page rendered after a
 stamp moved comes from a replica only once it has replayed the write that moved it
-(newsroom/routers.py), else from the primary."""
+(newsroom/replicas.py), else from the primary."""
 
 import time
 import uuid
