@@ -34,9 +34,9 @@ OS_PACKAGES := flite
 # What the browser suite needs (CI installs these; elsewhere the suite skips loudly).
 BROWSER_PACKAGES := chromium fonts-dejavu-core
 
-.PHONY: help setup setup-run os-packages browser-tools fault-tools run dev test \
-	test-browser test-properties test-faults fuzz lint lock stop-db reset-data \
-	screenshots bench backup restore
+.PHONY: help setup setup-run os-packages browser-tools fault-tools cluster-tools run \
+	dev test test-browser test-properties test-faults test-cluster fuzz lint lock \
+	stop-db reset-data screenshots bench backup restore
 
 help:
 	@echo "make run    serve the site with demo content on http://127.0.0.1:$${PORT:-8000}"
@@ -45,6 +45,7 @@ help:
 	@echo "make test-browser   only the real-browser suite (Chromium, axe-core, vnu)"
 	@echo "make test-properties   2,000 generated inputs per form, parser and page (CI)"
 	@echo "make test-faults    the database and Redis broken under load; one Ctrl-C"
+	@echo "make test-cluster   two app servers behind nginx, a replica, Redis, a worker"
 	@echo "make fuzz           20,000 generated inputs per property"
 	@echo "make screenshots    regenerate docs/screenshots/ with the browser suite"
 	@echo "make lock   re-pin requirements.lock and requirements-dev.lock after editing pyproject.toml"
@@ -125,6 +126,17 @@ fault-tools:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	    apt-get install -y -qq --no-install-recommends redis-server >/dev/null; }
 
+# What the cluster suite starts besides: nginx in front of two app servers, and a
+# private redis-server. A package that starts its system service (nginx on port 80)
+# on installing is stopped again, as `make bench` does.
+cluster-tools: fault-tools
+	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { \
+	  echo "==> installing nginx-light (the cluster suite starts its own)"; \
+	  was_running=$$([ -e /run/nginx.pid ] && echo 1); \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends nginx-light >/dev/null; \
+	  [ -n "$$was_running" ] || [ ! -e /run/nginx.pid ] || /usr/sbin/nginx -s quit; }
+
 setup: $(STAMP_DEV) os-packages node_modules/.installed
 	@$(call check_installed,$(STAMP_DEV))
 
@@ -156,6 +168,12 @@ fuzz: setup
 # for make run (about 2 minutes; docs/operations.md).
 test-faults: setup fault-tools
 	$(PY) -m pytest -m faults tests/faults
+
+# The cluster suite: a PostgreSQL primary and a streaming standby, Redis, two app
+# servers, a task worker and nginx with deploy/nginx.conf, all on this machine
+# (about a minute; docs/operations.md).
+test-cluster: setup cluster-tools
+	$(PY) -m pytest -m cluster tests/cluster
 
 # Only the real-browser suite (Chromium, axe-core, vnu), in its own test database.
 test-browser: setup

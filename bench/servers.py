@@ -338,24 +338,44 @@ def start_redis(processes: Processes) -> str:
 # --- nginx ---------------------------------------------------------------------------
 
 
-def nginx_config(*, static_port: int, proxy_port: int, upstream: str) -> Path:
-    """A minimal nginx with A (a static file) and the shipped site config, rendered."""
-    base = WORK / "nginx"
-    for sub in ("html", "cache", "tmp", "logs"):
-        (base / sub).mkdir(parents=True, exist_ok=True)
+def render_nginx_site(
+    *,
+    listen: str,
+    app_servers: list[str],
+    cache_dir: Path,
+    static_root: Path,
+    media_root: Path,
+) -> str:
+    """deploy/nginx.conf with its NEWSROOM_* placeholders filled in, as envsubst
+    would (`make bench`, `make test-cluster`): `app_servers` are host:port."""
     values = {
-        "NEWSROOM_LISTEN": f"127.0.0.1:{proxy_port}",
+        "NEWSROOM_LISTEN": listen,
         "NEWSROOM_SERVER_NAME": "127.0.0.1",
-        "NEWSROOM_UPSTREAM": upstream,
-        "NEWSROOM_CACHE_DIR": str(base / "cache"),
-        "NEWSROOM_STATIC_ROOT": str(WORK / "data" / "static"),
-        "NEWSROOM_MEDIA_ROOT": str(WORK / "data" / "media"),
+        "NEWSROOM_UPSTREAM_SERVERS": " ".join(f"server {a};" for a in app_servers),
+        "NEWSROOM_CACHE_DIR": str(cache_dir),
+        "NEWSROOM_STATIC_ROOT": str(static_root),
+        "NEWSROOM_MEDIA_ROOT": str(media_root),
     }
     site = NGINX_SITE.read_text()
     for name, value in values.items():
         site = site.replace("${" + name + "}", value)
     if "${NEWSROOM_" in site:
-        sys.exit("deploy/nginx.conf has a placeholder the bench does not fill")
+        raise ValueError("deploy/nginx.conf has a placeholder this does not fill")
+    return site
+
+
+def nginx_config(*, static_port: int, proxy_port: int, upstream: str) -> Path:
+    """A minimal nginx with A (a static file) and the shipped site config, rendered."""
+    base = WORK / "nginx"
+    for sub in ("html", "cache", "tmp", "logs"):
+        (base / sub).mkdir(parents=True, exist_ok=True)
+    site = render_nginx_site(
+        listen=f"127.0.0.1:{proxy_port}",
+        app_servers=[upstream],
+        cache_dir=base / "cache",
+        static_root=WORK / "data" / "static",
+        media_root=WORK / "data" / "media",
+    )
     (base / "newsroom.conf").write_text(site)
     user = "user root;\n" if os.geteuid() == 0 else ""
     temp = "".join(

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import ctypes
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +36,7 @@ DATABASE_NAME = "newsroom"
 # Below Linux's ephemeral range (32768-60999), where outgoing connections can hold a
 # port; one per purpose so a test run never stops the database a running site uses.
 PREFERRED_PORTS = {"run": 15432, "test": 15433}
-DISPOSABLE_PURPOSES = {"test", "bench", "probe", "faults"}
+DISPOSABLE_PURPOSES = {"test", "bench", "probe", "faults", "cluster", "cluster-standby"}
 SYSTEM_BINDIRS = Path("/usr/lib/postgresql")
 CLONE_NEWUSER = 0x10000000
 
@@ -161,12 +163,17 @@ def url(port: int, database: str = DATABASE_NAME) -> str:
     return f"postgres://postgres@127.0.0.1:{port}/{database}"
 
 
-def start(purpose: str = "run", *, port: int | None = None) -> tuple[str, bool]:
-    """Make sure this purpose's server runs (on `port` if given). Returns
-    (DATABASE_URL, started_now)."""
+def start(
+    purpose: str = "run",
+    *,
+    port: int | None = None,
+    settings: Mapping[str, str] | None = None,
+) -> tuple[str, bool]:
+    """Make sure this purpose's server runs (on `port` if given, with extra server
+    `settings` such as wal_level). Returns (DATABASE_URL, started_now)."""
     bindir = find_bindir()
     state = cluster_dir(purpose, major_version(bindir))
-    data, log = state / "data", state / "server.log"
+    data = state / "data"
     if running := running_port(data):
         return url(running), False
     state.mkdir(parents=True, exist_ok=True)
@@ -179,11 +186,50 @@ def start(purpose: str = "run", *, port: int | None = None) -> tuple[str, bool]:
         if result.returncode:
             raise DevDBError(f"initdb failed:\n{result.stdout}{result.stderr}")
     port = port or _free_port(PREFERRED_PORTS.get(purpose, 15434))
+    _pg_ctl_start(bindir, state, purpose, port, settings)
+    _create_database(port)
+    return url(port), True
+
+
+def start_standby(purpose: str, *, primary_port: int, port: int) -> str:
+    """A streaming standby of the server on `primary_port` (the cluster tests' read
+    replica): a fresh copy made by pg_basebackup -R -X stream with the same binaries,
+    started on `port`. The primary's pg_hba.conf must allow `replication` from
+    127.0.0.1 (initdb's default does). Returns its DATABASE_URL."""
+    bindir = find_bindir()
+    state = cluster_dir(purpose, major_version(bindir))
+    if running_port(state / "data"):
+        raise DevDBError(f"a {purpose} server already runs on {state / 'data'}")
+    shutil.rmtree(state, ignore_errors=True)
+    state.mkdir(parents=True)
+    result = _run_unprivileged(
+        [bindir / "pg_basebackup", "-D", state / "data", "-R", "-X", "stream"]
+        + ["-h", "127.0.0.1", "-p", str(primary_port), "-U", "postgres"]
+        + ["--checkpoint=fast", "--no-sync"],
+        timeout=120,
+    )
+    if result.returncode:
+        raise DevDBError(f"pg_basebackup failed:\n{result.stdout}{result.stderr}")
+    _pg_ctl_start(bindir, state, purpose, port, None)
+    return url(port)
+
+
+def _pg_ctl_start(
+    bindir: Path,
+    state: Path,
+    purpose: str,
+    port: int,
+    settings: Mapping[str, str] | None,
+) -> None:
+    data, log = state / "data", state / "server.log"
     options = f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories=''"
     if purpose in DISPOSABLE_PURPOSES:
         # Thrown away after the run: durability traded for speed. The site's own
         # database (`make run`) keeps PostgreSQL's crash safety.
         options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    options += "".join(
+        f" -c {name}={value}" for name, value in (settings or {}).items()
+    )
     result = _run_unprivileged(
         [bindir / "pg_ctl", "-D", data, "-l", log, "-w", "-t", "60", "-o", options]
         + ["start"],
@@ -194,8 +240,6 @@ def start(purpose: str = "run", *, port: int | None = None) -> tuple[str, bool]:
         raise DevDBError(
             f"pg_ctl start failed:\n{result.stdout}{result.stderr}\n{tail}"
         )
-    _create_database(port)
-    return url(port), True
 
 
 def _create_database(port: int) -> None:

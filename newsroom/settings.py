@@ -261,7 +261,8 @@ STORAGES = {
 }
 
 # --- Email (Django 6.1 mailers) ------------------------------------------------------
-# Printed to the console unless an SMTP host is configured.
+# Sent by SMTP when a host is configured; else written to files in
+# NEWSROOM_MAIL_FILE_PATH if set; else printed to the console.
 smtp_host = env.get("NEWSROOM_SMTP_HOST", "")
 if smtp_host:
     MAILERS = {
@@ -276,6 +277,14 @@ if smtp_host:
                 # A mail server that hangs must not hold a request for long.
                 "timeout": 10,
             },
+        }
+    }
+elif mail_folder := env.get("NEWSROOM_MAIL_FILE_PATH", ""):
+    # Each message written to a file in this folder (the cluster tests, staging).
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": mail_folder},
         }
     }
 else:

@@ -141,6 +141,12 @@ class Bucket:
     def read(self, key: str) -> bytes:
         return self.client.get_object(Bucket=self.name, Key=key)["Body"].read()
 
+    def remove(self) -> None:
+        """Emptied and deleted."""
+        for key in self.names():
+            self.client.delete_object(Bucket=self.name, Key=key)
+        self.client.delete_bucket(Bucket=self.name)
+
 
 def public_read_policy(bucket: str) -> str:
     import json
@@ -186,9 +192,7 @@ def s3_media(settings, s3_server, s3_client) -> Bucket:
     use_media_store(settings, bucket=name, endpoint_url=s3_server, **S3_KEYS)
     bucket = Bucket(name, s3_client, f"{s3_server}/{name}")
     yield bucket
-    for key in bucket.names():
-        s3_client.delete_object(Bucket=name, Key=key)
-    s3_client.delete_bucket(Bucket=name)
+    bucket.remove()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.helpers import ROOT, free_port
+from tests.servers import ROOT, free_port
 
 pytestmark = pytest.mark.faults
 

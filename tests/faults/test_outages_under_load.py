@@ -6,18 +6,11 @@ lost, and service back without a restart (`make test-faults`)."""
 import threading
 import time
 
-import psycopg
 import pytest
 
-from tests.faults.helpers import (
-    READER_TIMEOUT,
-    Database,
-    Load,
-    Redis,
-    Site,
-    get,
-    summary,
-)
+from tests.clients import Load, get, summary
+from tests.faults.helpers import READER_TIMEOUT, faults_database, faults_site
+from tests.servers import Redis
 
 pytestmark = pytest.mark.faults
 
@@ -25,14 +18,11 @@ pytestmark = pytest.mark.faults
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     folder = tmp_path_factory.mktemp("faults")
-    database, redis = Database(), Redis(folder / "redis")
+    database, redis = faults_database(), Redis(folder / "redis")
     database.start()
-    with psycopg.connect(database.url.rsplit("/", 1)[0] + "/postgres") as server:
-        server.autocommit = True
-        server.execute("DROP DATABASE IF EXISTS newsroom WITH (FORCE)")
-        server.execute("CREATE DATABASE newsroom")
+    database.recreate_database()
     redis.start()
-    site = Site(folder, database, redis)
+    site = faults_site(folder, database, redis)
     try:
         site.manage("migrate", "--noinput")
         site.manage("load_demo")
@@ -41,8 +31,7 @@ def stack(tmp_path_factory):
         yield database, redis, site
     finally:
         site.stop()
-        redis.thaw() if redis.process else None
-        redis.kill() if redis.process and redis.process.poll() is None else None
+        redis.stop()
         database.stop()
 
 
@@ -52,7 +41,7 @@ def test_outages_give_a_quick_503_or_a_slower_page_never_a_500_or_a_hang(stack):
     story_url = f"/articles/2015/5/8/{slug}/"
     for _ in range(2):  # stored in the page cache, then served from it
         assert get(site.base + story_url)[0] == 200
-    load = Load(site, database, story_url, story_id)
+    load = Load(site.base, database.url, story_url, story_id)
     workers = [
         threading.Thread(target=load.reader, args=("story", story_url)),
         threading.Thread(target=load.reader, args=("home", "/")),
