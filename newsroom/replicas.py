@@ -58,8 +58,10 @@ def replica_aliases() -> list[str]:
 
 # --- The primary's write position ---------------------------------------------------
 
+# The insert position: at or after every record already in the WAL, including a
+# commit not yet flushed (synchronous_commit = off); the write position may not be.
 _WRITE_POSITION_SQL = (
-    "SELECT pg_advisory_xact_lock(%s), (pg_current_wal_lsn() - '0/0')::bigint"
+    "SELECT pg_advisory_xact_lock(%s), (pg_current_wal_insert_lsn() - '0/0')::bigint"
 )
 
 
@@ -88,7 +90,7 @@ def _write_position() -> int | None:
         position = cache.get(WRITE_POSITION_KEY)
         if position is None:  # first use, or the cache lost it: the primary's now
             with connections["default"].cursor() as c:
-                c.execute("SELECT (pg_current_wal_lsn() - '0/0')::bigint")
+                c.execute("SELECT (pg_current_wal_insert_lsn() - '0/0')::bigint")
                 cache.add(WRITE_POSITION_KEY, c.fetchone()[0], None)
             position = cache.get(WRITE_POSITION_KEY)
     except Exception as error:  # the cache or the primary unavailable
@@ -130,7 +132,7 @@ def replica_resting(alias: str) -> bool:
 
 _REPLAYED_SQL = (
     "SELECT (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()"
-    " ELSE pg_current_wal_lsn() END - '0/0')::bigint"
+    " ELSE pg_current_wal_insert_lsn() END - '0/0')::bigint"
 )
 
 

@@ -36,7 +36,7 @@ def replica_on(settings):
 
 def primary_position() -> int:
     with connections["default"].cursor() as cursor:
-        cursor.execute("SELECT (pg_current_wal_lsn() - '0/0')::bigint")
+        cursor.execute("SELECT (pg_current_wal_insert_lsn() - '0/0')::bigint")
         return cursor.fetchone()[0]
 
 
