@@ -9,14 +9,15 @@ class CommentsConfig(AppConfig):
 
     def ready(self) -> None:
         from comments.captcha import checks  # noqa: F401  (registers the checks)
-        from comments.models import Comment, ModerationWord
+        from comments.models import Ban, Comment, ModerationWord
 
         # The services move the story's stamp themselves. These catch writes made
         # outside them (a shell, a script) that readers could see.
         post_save.connect(_comment_saved, sender=Comment, dispatch_uid="pagecache")
         post_delete.connect(_comment_deleted, sender=Comment, dispatch_uid="pagecache")
         for signal in (post_save, post_delete):
-            signal.connect(_words_changed, sender=ModerationWord, dispatch_uid="rules")
+            for model in (ModerationWord, Ban):
+                signal.connect(_lists_changed, sender=model, dispatch_uid="rules")
 
 
 def _comment_saved(
@@ -36,7 +37,7 @@ def _comment_deleted(sender: type, instance: Model, **kwargs: object) -> None:
     bump_story_on_commit(instance.story_id)
 
 
-def _words_changed(sender: type, **kwargs: object) -> None:
+def _lists_changed(sender: type, **kwargs: object) -> None:
     from comments.services import WORDS_SCOPE
     from newsroom.pagecache import bump_on_commit
 

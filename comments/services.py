@@ -31,7 +31,12 @@ from comments.models import (
 )
 from comments.tasks import notify_moderators
 from newsroom.cache import CacheUnavailable
-from newsroom.pagecache import SITE, bump_story_on_commit, current_stamps
+from newsroom.pagecache import (
+    SITE,
+    bump_on_commit,
+    bump_story_on_commit,
+    current_stamps,
+)
 from newsroom.tasks import enqueue_on_commit
 from newsroom.throttle import keyed_hash
 
@@ -157,9 +162,9 @@ def _automatic_decision(
 ) -> tuple[str, str, str]:
     """(status, rule, reason): the first rule that fires, else how the story and
     the commenter's standing let the comment in."""
-    if Ban.objects.active().filter(email_hash=commenter_hash(email)).exists():
-        return Comment.Status.REJECTED, Comment.Rule.BANNED, "Banned commenter"
     listed = _listed()
+    if commenter_hash(email) in listed.banned_commenters:
+        return Comment.Status.REJECTED, Comment.Rule.BANNED, "Banned commenter"
     if hit := rules.find_word(listed.banned, body, name):
         return Comment.Status.REJECTED, Comment.Rule.BANNED_WORD, f"Banned word “{hit}”"
     if hit := rules.find_word(listed.suspect, body, name):
@@ -343,8 +348,9 @@ def _moderate(
 
 # --- What the rules match against -----------------------------------------------------
 
-# The word lists' own stamp (the site stamp covers byline names): moderators' edits
-# move it (apps.py), and the next post on any worker reads the new lists.
+# The moderators' lists' own stamp (the site stamp covers byline names): an edit of
+# the word lists or a ban moves it (services, apps.py), and the next post on any
+# worker reads the new lists.
 WORDS_SCOPE = "comment-words"
 
 
@@ -354,22 +360,24 @@ class Listed:
     suspect: re.Pattern | None
     staff: re.Pattern | None
     reserved: tuple[str, ...]  # the site's name and every byline name
+    banned_commenters: frozenset[str]  # keyed email hashes of the bans in force
 
 
 def _listed() -> Listed:
-    """The word lists and reserved names, read once per state of the lists and of
-    the site: every post would otherwise read them all (two queries, and a regex
-    built from each list)."""
+    """The word lists, reserved names and bans, read once per state of the lists,
+    of the site and per day (bans end on a date): every post would otherwise read
+    them all (three queries, and a regex built from each list)."""
     try:
         stamps = current_stamps([SITE, WORDS_SCOPE])
     except CacheUnavailable:
         return _read_listed()
-    return _listed_at(tuple(stamp.token for stamp in stamps.values()))
+    tokens = tuple(stamp.token for stamp in stamps.values())
+    return _listed_at((*tokens, timezone.localdate().isoformat()))
 
 
 @lru_cache(maxsize=2)
 def _listed_at(tokens: tuple[str, ...]) -> Listed:
-    # `tokens` only keys the memo: any edit moves one of them.
+    # `tokens` only keys the memo: any edit moves one of them, and so does the day.
     return _read_listed()
 
 
@@ -384,6 +392,9 @@ def _read_listed() -> Listed:
         ),
         staff=rules.word_pattern([*STAFF_WORDS, settings.SITE_NAME]),
         reserved=(settings.SITE_NAME, *Author.objects.values_list("name", flat=True)),
+        banned_commenters=frozenset(
+            Ban.objects.active().values_list("email_hash", flat=True)
+        ),
     )
 
 
@@ -528,6 +539,7 @@ def ban_commenter(
             )
     except IntegrityError:  # another moderator banned them a moment ago
         raise BanRefused(f"{email} was banned a moment ago.") from None
+    bump_on_commit(WORDS_SCOPE)  # the next post on any worker sees the ban
     rejected = 0
     if reject_waiting:
         waiting = Comment.objects.by_commenter(email).filter(
@@ -547,6 +559,8 @@ def lift_bans(bans: QuerySet[Ban], *, by: AbstractBaseUser) -> int:
     who lifted them and when. Returns how many were lifted."""
     if not by.has_perm("comments.moderate_comment"):
         raise PermissionDenied("Only moderators can lift bans.")
-    return bans.filter(lifted_at__isnull=True).update(
+    lifted = bans.filter(lifted_at__isnull=True).update(
         lifted_at=timezone.now(), lifted_by=by, lifted_by_name=by.get_username()
     )
+    bump_on_commit(WORDS_SCOPE)  # the next post on any worker sees it lifted
+    return lifted

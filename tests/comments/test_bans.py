@@ -169,6 +169,25 @@ def test_lifting_a_ban_is_recorded_and_lets_the_commenter_back():
     assert submit().status == Status.PENDING
 
 
+def test_a_ban_and_its_lifting_apply_to_the_very_next_post(
+    django_capture_on_commit_callbacks,
+):
+    """The bans are read once per state of the moderators' lists (with the word
+    lists): banning and lifting move that state, on every worker."""
+    moderator = make_moderator()
+    assert submit().status == Status.PENDING  # the lists are read and kept
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ban_commenter(EMAIL, by=moderator, reason="Abuse")
+    banned = submit()
+    with django_capture_on_commit_callbacks(execute=True):
+        lift_bans(Ban.objects.all(), by=moderator)
+    back = submit()
+
+    assert (banned.status, banned.rule) == (Status.REJECTED, Comment.Rule.BANNED)
+    assert back.status == Status.PENDING
+
+
 @pytest.mark.parametrize("maker", [make_editor, make_user])
 def test_only_moderators_ban_and_lift(maker):
     ban, _ = ban_commenter(EMAIL, by=make_moderator(), reason="Abuse")

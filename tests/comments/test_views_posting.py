@@ -50,11 +50,11 @@ def test_a_reader_posts_a_comment_that_waits_for_moderation(client):
 
 
 # A post's statements (transaction control aside): the story, the CAPTCHA's
-# DELETE … RETURNING, the ban list, the repeat check, the comment and its audit row.
-# The word lists and byline names are read once per state of the site and of the
-# lists (two more). No session: the reader's pending ids ride in a signed cookie.
-POST_STATEMENTS = 6
-LISTS_READ = 2
+# DELETE … RETURNING, the repeat check, the comment and its audit row. The word
+# lists, byline names and bans are read once per state of the site and of the lists
+# (three more). No session: the reader's pending ids ride in a signed cookie.
+POST_STATEMENTS = 5
+LISTS_READ = 3
 
 
 def statements_of(client, story, data) -> list[str]:
