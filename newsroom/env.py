@@ -50,7 +50,14 @@ def get_list(name: str, default: str = "") -> list[str]:
 def get_origin(name: str, default: str) -> str:
     """An http(s) address with a host and no path, query or fragment (a trailing
     "/" is dropped), ready to have an absolute path appended."""
-    value = get(name, default).strip().removesuffix("/")
+    return address(name, get(name, default), example="https://news.example.org")
+
+
+def address(name: str, value: str, *, example: str, path: bool = False) -> str:
+    """`value` as an http(s) address with a host (and, if `path`, maybe a path), no
+    query, fragment or credentials, without a trailing slash; else a sentence that
+    names the variable `name`."""
+    value = value.strip().rstrip("/")
     parts = urllib.parse.urlsplit(value)
     try:
         port_ok = parts.port is None or 0 < parts.port < 65536
@@ -59,7 +66,7 @@ def get_origin(name: str, default: str) -> str:
     if (
         parts.scheme not in {"http", "https"}
         or not parts.hostname
-        or parts.path
+        or (parts.path and not path)
         or parts.query
         or parts.fragment
         or "?" in value
@@ -68,7 +75,7 @@ def get_origin(name: str, default: str) -> str:
         or not port_ok
     ):
         raise ImproperlyConfigured(
-            f"{name} must be an http:// or https:// address with no path, such as "
-            f"https://news.example.org, not {value!r}."
+            f"{name} must be an http:// or https:// address"
+            f"{'' if path else ' with no path'}, such as {example}, not {value!r}."
         )
     return value

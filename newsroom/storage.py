@@ -18,7 +18,6 @@ backend on boto3; docs/operations.md, "Media on object storage").
 """
 
 import re
-import urllib.parse
 from typing import Any
 
 from botocore.exceptions import (
@@ -35,6 +34,8 @@ from django.core.checks import CheckMessage, Error, Warning
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import Storage, storages
 from storages.backends.s3 import S3Storage
+
+from newsroom import env
 
 # What a storage call can raise when the folder or the store fails.
 STORE_ERRORS = (OSError, BotoCoreError, ClientError)
@@ -127,7 +128,9 @@ def s3_storage(
             f"not {bucket!r}."
         )
     if endpoint_url:
-        endpoint_url = _address("NEWSROOM_S3_ENDPOINT_URL", endpoint_url, path=False)
+        endpoint_url = env.address(
+            "NEWSROOM_S3_ENDPOINT_URL", endpoint_url, example="https://s3.example.net"
+        )
     elif not region:
         raise ImproperlyConfigured(
             "NEWSROOM_S3_BUCKET is set but neither NEWSROOM_S3_ENDPOINT_URL nor "
@@ -152,7 +155,12 @@ def s3_storage(
     if custom_domain:
         if "//" not in custom_domain:
             custom_domain = f"https://{custom_domain}"
-        public = _address("NEWSROOM_S3_CUSTOM_DOMAIN", custom_domain, path=True)
+        public = env.address(
+            "NEWSROOM_S3_CUSTOM_DOMAIN",
+            custom_domain,
+            example="https://media.example.org",
+            path=True,
+        )
     elif endpoint_url:
         public = f"{endpoint_url}/{bucket}"  # path-style, as the client addresses it
     else:
@@ -177,34 +185,6 @@ def s3_storage(
             "client_config": config,
         },
     }
-
-
-def _address(name: str, value: str, *, path: bool) -> str:
-    """An http(s) address with a host (and, if `path`, maybe a path), no query,
-    fragment or credentials, without a trailing slash."""
-    value = value.strip().rstrip("/")
-    parts = urllib.parse.urlsplit(value)
-    try:
-        port_ok = parts.port is None or 0 < parts.port < 65536
-    except ValueError:
-        port_ok = False
-    if (
-        parts.scheme not in {"http", "https"}
-        or not parts.hostname
-        or (parts.path and not path)
-        or parts.query
-        or parts.fragment
-        or "?" in value
-        or "#" in value
-        or parts.username is not None
-        or not port_ok
-    ):
-        example = "https://media.example.org" if path else "https://s3.example.net"
-        raise ImproperlyConfigured(
-            f"{name} must be an http:// or https:// address"
-            f"{'' if path else ' with no path'}, such as {example}, not {value!r}."
-        )
-    return value
 
 
 def media_origins(entry: dict[str, Any] | None) -> list[str]:
