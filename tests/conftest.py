@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import servers
+
 
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
@@ -18,16 +20,10 @@ def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def free_port() -> int:
     """A loopback TCP port nothing listens on (the kernel just handed it out)."""
-    return _free_port()
+    return servers.free_port()
 
 
 @pytest.fixture(scope="session")
@@ -102,7 +98,7 @@ S3_KEYS = {"access_key": "newsroom-test", "secret_key": "newsroom-test-secret"}
 def s3_server(tmp_path_factory) -> str:
     """A real S3-compatible server for the whole run: moto in server mode on a free
     loopback port (a dev dependency). Its address."""
-    port = _free_port()
+    port = servers.free_port()
     log = tmp_path_factory.mktemp("moto") / "moto_server.log"
     command = [Path(sys.executable).with_name("moto_server"), "-H", "127.0.0.1"]
     with log.open("wb") as output:

@@ -6,8 +6,6 @@ connection), so the tests commit (transactional) and count the queries each
 connection ran. Real streaming lag is proven by the cluster suite (tests/cluster/).
 """
 
-import socket
-
 import pytest
 from django.core.cache import caches
 from django.db import connections
@@ -166,20 +164,14 @@ def test_a_lost_write_position_is_taken_from_the_primary_again(client):
     assert "articles_story" in tables(on_replica)
 
 
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
-def replica_down():
+def replica_down(free_port):
     replica = connections[REPLICA]
     saved = dict(replica.settings_dict)
     replica.close()
     replica.settings_dict["HOST"], replica.settings_dict["PORT"] = (
         "127.0.0.1",
-        closed_port(),
+        free_port,
     )
     yield
     replica.close()
