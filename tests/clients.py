@@ -293,10 +293,18 @@ class Load:
     serial: Iterator[int] = field(default_factory=itertools.count)
     run: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
 
-    def record(self, kind: str, started: float, status: int, headers: dict) -> None:
+    def begin(self) -> tuple[str, float]:
+        """The phase a request starts in, and when: an outcome belongs to the phase
+        its request was sent in, not the one it came back in."""
+        return self.phase, time.monotonic()
+
+    def record(
+        self, kind: str, begun: tuple[str, float], status: int, headers: dict
+    ) -> None:
+        phase, started = begun
         cache = headers.get("x-page-cache", headers.get("X-Page-Cache", ""))
         ended = time.monotonic()
-        outcome = Outcome(kind, self.phase, status, ended - started, ended, cache)
+        outcome = Outcome(kind, phase, status, ended - started, ended, cache)
         self.outcomes.append(outcome)
 
     def reader(self, kind: str, path: str, *, vary: bool = False) -> None:
@@ -306,18 +314,18 @@ class Load:
             if self.stop.is_set():
                 return
             url = self.base + path + (f"?r={self.run}-{n}" if vary else "")
-            started = time.monotonic()
+            begun = self.begin()
             status, headers, _ = get(url)
-            self.record(kind, started, status, headers)
+            self.record(kind, begun, status, headers)
             time.sleep(0.05)
 
     def commenter(self) -> None:
         form_path = f"/comments/{self.story_id}/write/"
         while not self.stop.is_set():
             visitor = Browser()
-            started = time.monotonic()
+            begun = self.begin()
             form = visitor.get(self.base + form_path)
-            self.record("form", started, form.status, dict(form.headers.items()))
+            self.record("form", begun, form.status, dict(form.headers.items()))
             if form.status != 200:
                 time.sleep(0.1)
                 continue
@@ -329,7 +337,7 @@ class Load:
                 continue  # the harness can't read the answer during an outage
             n = next(self.serial)
             body = f"Comment {n} of load run {self.run}"
-            started = time.monotonic()
+            begun = self.begin()
             posted = visitor.post_comment(
                 self.base,
                 self.story_id,
@@ -340,7 +348,7 @@ class Load:
                 email=f"load-{self.run}-{n}@example.org",
                 name="Load Reader",
             )
-            self.record("post", started, posted.status, {})
+            self.record("post", begun, posted.status, {})
             if posted.status == 302:
                 self.acknowledged.append(body)
 

@@ -94,10 +94,10 @@ class Database:
         self.stop()
         shutil.rmtree(self.folder, ignore_errors=True)
 
-    def _processes(self) -> list[int]:
-        postmaster = int(
-            (self.folder / "data" / "postmaster.pid").read_text().split()[0]
-        )
+    def _postmaster(self) -> int:
+        return int((self.folder / "data" / "postmaster.pid").read_text().split()[0])
+
+    def _children(self, postmaster: int) -> list[int]:
         children = []
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
@@ -106,12 +106,15 @@ class Database:
                 continue
             if int(fields[1]) == postmaster:
                 children.append(int(stat.parent.name))
-        return [postmaster, *children]
+        return children
 
     def freeze(self) -> None:
-        """Every PostgreSQL process stopped: connections stay open and hang."""
-        self.frozen = self._processes()
-        for pid in self.frozen:
+        """Every PostgreSQL process stopped: connections stay open and hang. The
+        postmaster first, so no backend is forked after the children were listed."""
+        postmaster = self._postmaster()
+        os.kill(postmaster, signal.SIGSTOP)
+        self.frozen = [postmaster, *self._children(postmaster)]
+        for pid in self.frozen[1:]:
             os.kill(pid, signal.SIGSTOP)
 
     def thaw(self) -> None:
