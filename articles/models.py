@@ -420,6 +420,27 @@ class Story(models.Model):
             },
         )
 
+    def clean(self) -> None:
+        self.check_address()
+
+    def check_address(self) -> None:
+        """Another story's old address stays that story's: readers' old links to it
+        must not start leading here."""
+        previous = (
+            SlugHistory.objects.filter(slug=self.slug)
+            .exclude(story_id=self.pk)
+            .select_related("story")
+            .first()
+        )
+        if previous is not None:
+            raise ValidationError(
+                {
+                    "slug": f"“{self.slug}” is the old address of the story "
+                    f"“{previous.story}”, and old links to it still lead there. "
+                    "Choose another address."
+                }
+            )
+
     def get_changes_url(self) -> str:
         """The story's "What changed" page, beside its dated address."""
         return self.get_absolute_url() + "changes/"

@@ -91,6 +91,8 @@ def save_story(
         if story.pk
         else (None, "")
     ) or (None, "")
+    if story.slug != old_slug:
+        story.check_address()
     if (story.lead_image.name or "") != old_image:
         story.lead_image_widths = []  # the old image's renditions are not this one's
     story.save()  # an upload gets its final name here
@@ -274,8 +276,9 @@ def change_story_slug(
 def _keep_old_address(
     story: Story, old_slug: str, *, by: AbstractBaseUser | None
 ) -> None:
-    SlugHistory.objects.filter(slug=story.slug).delete()  # the story takes it back
-    SlugHistory.objects.get_or_create(slug=old_slug, defaults={"story": story})
+    story.old_slugs.filter(slug=story.slug).delete()  # the story takes it back
+    # The address's latest owner is the one its links lead to.
+    SlugHistory.objects.update_or_create(slug=old_slug, defaults={"story": story})
     _record(
         story,
         StoryEvent.Action.SLUG_CHANGED,

@@ -34,6 +34,45 @@ def test_a_slug_changed_in_the_admin_keeps_the_old_address_working(client, edito
     assert redirect["Location"].endswith(story.get_absolute_url())
 
 
+def test_another_storys_old_address_is_refused_and_nothing_is_saved(client, editor):
+    moved = make_published_story(slug="bridge-closes", headline="Bridge closes")
+    post_story_form(client, moved, slug="bridge-closes-for-repairs")
+    other = make_published_story(slug="ferry-returns", body="Ferry text.")
+
+    response = post_story_form(
+        client, other, slug="bridge-closes", body="Edited ferry text."
+    )
+    other.refresh_from_db()
+    moved.refresh_from_db()
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["slug"] == [
+        "“bridge-closes” is the old address of the story “Bridge closes”, and old "
+        "links to it still lead there. Choose another address."
+    ]
+    assert (other.slug, other.body) == ("ferry-returns", "Ferry text.")
+    assert SlugHistory.objects.get(slug="bridge-closes").story == moved
+    old_link = client.get(moved.get_absolute_url().replace("-for-repairs", ""))
+    assert old_link["Location"].endswith(moved.get_absolute_url())
+
+
+def test_a_story_may_take_back_its_own_old_address(client, editor):
+    story = make_published_story(slug="first-name")
+    bystander = make_published_story(slug="bystander")
+    post_story_form(client, bystander, slug="bystander-renamed")
+    post_story_form(client, story, slug="second-name")
+
+    response = post_story_form(client, story, slug="first-name")
+    story.refresh_from_db()
+
+    assert response.status_code == 302
+    assert story.slug == "first-name"
+    assert dict(SlugHistory.objects.values_list("slug", "story")) == {
+        "second-name": story.pk,
+        "bystander": bystander.pk,
+    }
+
+
 def test_bylines_keep_the_editors_order_numbered_without_gaps(client, editor):
     first, second = make_author(name="First"), make_author(name="Second")
     story = make_story(authors=[first, second])

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from articles.models import Byline, Clarification, SlugHistory, Story
@@ -167,6 +168,24 @@ def test_changing_the_slug_records_the_old_one_and_can_take_it_back():
     assert list(SlugHistory.objects.values_list("slug", flat=True)) == ["two"]
     assert Story.objects.get(pk=story.pk).slug == "one"
     assert story.events.filter(action="slug-changed").count() == 2
+
+
+def test_no_story_takes_or_wipes_another_storys_old_address():
+    moved = make_published_story(slug="bridge")
+    change_story_slug(moved, new_slug="bridge-repairs", by=None)
+    other = make_published_story(slug="ferry")
+
+    with pytest.raises(ValidationError) as refused:
+        change_story_slug(other, new_slug="bridge", by=None)
+    other.refresh_from_db()
+    change_story_slug(other, new_slug="ferry-returns", by=None)
+
+    assert "old address of the story" in refused.value.message_dict["slug"][0]
+    assert other.slug == "ferry-returns"
+    assert dict(SlugHistory.objects.values_list("slug", "story")) == {
+        "bridge": moved.pk,
+        "ferry": other.pk,
+    }
 
 
 # --- Saving ---------------------------------------------------------------------------
