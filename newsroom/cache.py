@@ -38,6 +38,22 @@ _memory: OrderedDict[str, tuple[tuple[int, int, int], float | None, Any]] = (
 _memory_lock = threading.Lock()
 
 
+# The file caches' lock files, opened once per process (never inherited across a
+# fork: flock() would then not tell the two processes apart), and a thread lock per
+# folder.
+_lock_files: dict[tuple[int, str], Any] = {}
+_folder_locks: dict[str, threading.Lock] = {}
+
+
+def _lock_file(folder: str) -> Any:
+    key = (os.getpid(), folder)
+    lock = _lock_files.get(key)
+    if lock is None or os.fstat(lock.fileno()).st_nlink == 0:  # none, or deleted
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        lock = _lock_files[key] = open(Path(folder) / ".lock", "a")  # noqa: SIM115
+    return lock
+
+
 class CacheUnavailable(Exception):
     """The shared cache can't be reached now; the message says why."""
 
@@ -160,18 +176,25 @@ class LockingFileBasedCache(_FailFast, FileBasedCache):
     - add() and incr() are atomic across workers, as Redis's are: throttles count
       with them, and a lost increment would let a flood through.
     - Django's file cache lists its whole folder on every write to see whether it is
-      full; here one write in CULL_CHECK_EVERY looks (at random), so the folder
-      stays about MAX_ENTRIES while a write costs a file, not a listing.
+      full; here one write in CULL_CHECK_EVERY counts the names (at random), so the
+      folder stays about MAX_ENTRIES while a write costs a file, not a listing.
+    - add() and incr() lock through one lock file per process and folder, kept
+      open, with a thread lock in front (flock() does not tell a process's
+      threads apart).
     - A value read is kept in memory with the identity of the file it came from
       (inode and modification time): every write replaces the file (a new inode),
       so a value is served from memory only while its file is the same one, and
       reading a version stamp costs a stat instead of open, unzip and unpickle.
     """
 
+    round_trips = False  # reads are files on this machine (newsroom/pagecache.py)
+
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        Path(self._dir).mkdir(parents=True, exist_ok=True)
-        with open(Path(self._dir) / ".lock", "a") as lock:
+        # flock() excludes other processes; threads of this one share its lock
+        # file, so they take turns on a thread lock first.
+        with _folder_locks.setdefault(self._dir, threading.Lock()):
+            lock = _lock_file(self._dir)
             fcntl.flock(lock, fcntl.LOCK_EX)
             try:
                 yield
@@ -193,8 +216,23 @@ class LockingFileBasedCache(_FailFast, FileBasedCache):
             return super().incr(key, delta, version)
 
     def _cull(self) -> None:
-        if random.random() < 1 / CULL_CHECK_EVERY:
+        if random.random() >= 1 / CULL_CHECK_EVERY:
+            return
+        # Counting names (the lock file too) is cheap; Django's own listing (glob,
+        # full paths) runs only when there is something to remove.
+        if len(os.listdir(self._dir)) > self._max_entries:
             super()._cull()
+
+    def _key_to_file(self, key: str, version: int | None = None) -> str:
+        # A pure function of the key and this cache's settings, kept for the same
+        # few keys (the stamps) that every page-cache hit reads.
+        files = self.__dict__.setdefault("_files", {})
+        found = files.get((key, version))
+        if found is None:
+            if len(files) >= MEMORY_ENTRIES:
+                files.clear()
+            found = files[key, version] = super()._key_to_file(key, version)
+        return found
 
     def get(self, key: str, default: Any = None, version: int | None = None) -> Any:
         return self._call(self._get_through_memory, key, default, version)

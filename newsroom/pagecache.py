@@ -206,14 +206,19 @@ def bump_story_on_commit(story_id: int) -> None:
 
 @dataclass
 class _Read:
-    """One round trip for the stamps of every request that joined it."""
+    """One round trip for the stamps of every request that joined it. A read begun
+    at once has nobody waiting on it, so only a joined one gets events."""
 
     keys: set[str]
     led: bool = False  # one of its requests is reading
-    may_start: threading.Event = field(default_factory=threading.Event)
-    done: threading.Event = field(default_factory=threading.Event)
+    may_start: threading.Event | None = None
+    done: threading.Event | None = None
     found: dict[str, Any] = field(default_factory=dict)
     error: BaseException | None = None
+
+    @classmethod
+    def joined(cls) -> "_Read":
+        return cls(set(), may_start=threading.Event(), done=threading.Event())
 
 
 class _SharedReads:
@@ -234,7 +239,7 @@ class _SharedReads:
     def get_many(self, keys: list[str]) -> dict[str, Any]:
         with self.lock:
             if self.in_flight:  # join the read that begins when this one ends
-                read = self.waiting = self.waiting or _Read(set())
+                read = self.waiting = self.waiting or _Read.joined()
                 read.keys.update(keys)
                 lead = False
             else:
@@ -258,7 +263,8 @@ class _SharedReads:
         except BaseException as error:  # each request handles it (CacheUnavailable)
             read.error = error
         finally:
-            read.done.set()
+            if read.done is not None:
+                read.done.set()
             with self.lock:
                 waiting, self.waiting = self.waiting, None
                 self.in_flight = waiting is not None
@@ -270,10 +276,14 @@ _shared_reads = _SharedReads()
 
 
 def current_stamps(scopes: Iterable[str]) -> dict[str, Stamp]:
-    """The scopes' stamps, read now (in a round trip shared with the requests that
-    read at the same moment)."""
+    """The scopes' stamps, read now (from Redis, in a round trip shared with the
+    requests that read at the same moment)."""
     keys = {scope: _stamp_key(scope) for scope in scopes}
-    found = _shared_reads.get_many(list(keys.values()))
+    cache = _stamps()
+    if getattr(cache, "round_trips", True):
+        found = _shared_reads.get_many(list(keys.values()))
+    else:  # a stat() per key: cheaper than making requests wait for each other
+        found = cache.get_many(list(keys.values()))
     replicas.stamps_read()
     stamps = {}
     for scope, key in keys.items():
@@ -514,7 +524,10 @@ def find(url: str) -> Page | None:
     """The stored page for `url` if its stamps are still current, else None (also
     when the shared cache is unavailable: the stamps can't be checked)."""
     try:
-        page = _local_pages.get(url) or _pages().get(_page_key(url))
+        page = _local_pages.get(url)
+        shared = page is None
+        if shared:
+            page = _pages().get(_page_key(url))
         if page is None:
             return None
         current = page.is_current(current_stamps(page.scopes))
@@ -523,7 +536,8 @@ def find(url: str) -> Page | None:
     if not current:
         _local_pages.discard(url)
         return None
-    _local_pages.put(url, page)
+    if shared:
+        _local_pages.put(url, page)
     return page
 
 

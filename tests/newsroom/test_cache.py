@@ -2,9 +2,12 @@
 reads through memory without ever serving another worker's old value, and stays
 about its size."""
 
+import multiprocessing
 import random
 import threading
 import time
+
+import pytest
 
 from newsroom.cache import LockingFileBasedCache
 
@@ -33,6 +36,32 @@ def count_concurrently(backend_class, folder) -> int:
 
 def test_concurrent_increments_are_never_lost(tmp_path):
     assert count_concurrently(LockingFileBasedCache, tmp_path) == WORKERS * EACH
+
+
+def _increment(folder: str, times: int) -> None:
+    cache = LockingFileBasedCache(folder, {})
+    for _ in range(times):
+        cache.incr("posts")
+
+
+# The children only use the cache; no lock another thread holds is needed in them.
+@pytest.mark.filterwarnings("ignore:.*use of fork\\(\\) may lead to deadlocks")
+def test_increments_from_several_processes_are_never_lost(tmp_path):
+    """As app server workers forked after the parent counted (gunicorn --preload):
+    each must lock through its own lock file, or flock() would not tell them apart."""
+    assert LockingFileBasedCache(str(tmp_path), {}).add("posts", 0)
+    fork = multiprocessing.get_context("fork")
+    workers = [
+        fork.Process(target=_increment, args=(str(tmp_path), EACH)) for _ in range(4)
+    ]
+    for worker in workers:
+        worker.start()
+    _increment(str(tmp_path), EACH)
+    for worker in workers:
+        worker.join(timeout=60)
+
+    assert [worker.exitcode for worker in workers] == [0, 0, 0, 0]
+    assert LockingFileBasedCache(str(tmp_path), {}).get("posts") == 5 * EACH
 
 
 def test_a_value_another_worker_writes_is_read_at_once(tmp_path):

@@ -152,3 +152,25 @@ def test_concurrent_reads_share_round_trips_and_never_miss_a_finished_bump(
 
     assert failures == []
     assert len(round_trips) < 8 * 300 / 2  # most reads shared a round trip
+
+
+def test_file_cache_stamps_are_read_at_once_without_sharing_a_round_trip(
+    page_cache, settings, tmp_path, monkeypatch
+):
+    """A stat() per stamp costs less than requests waiting for each other; only a
+    cache across the network (Redis) shares its round trips."""
+    settings.CACHES = {
+        alias: {
+            "BACKEND": "newsroom.cache.LockingFileBasedCache",
+            "LOCATION": str(tmp_path / alias),
+        }
+        for alias in ("default", "pages")
+    }
+    moved = pagecache.bump_site()
+
+    def shared(*args, **kwargs):
+        raise AssertionError("a file-cache read waited to share a round trip")
+
+    monkeypatch.setattr(pagecache._shared_reads, "get_many", shared)
+
+    assert pagecache.current_stamps([pagecache.SITE])[pagecache.SITE] == moved
