@@ -421,7 +421,10 @@ class Story(models.Model):
         )
 
     def clean(self) -> None:
-        self.check_address()
+        # A story keeps the address it has, even one that is another story's old
+        # address (sites from before the rule below may have such stories).
+        if not (self.pk and Story.objects.filter(pk=self.pk, slug=self.slug).exists()):
+            self.check_address()
 
     def check_address(self) -> None:
         """Another story's old address stays that story's: readers' old links to it

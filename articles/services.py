@@ -91,11 +91,11 @@ def save_story(
         if story.pk
         else (None, "")
     ) or (None, "")
-    if story.slug != old_slug:
-        story.check_address()
     if (story.lead_image.name or "") != old_image:
         story.lead_image_widths = []  # the old image's renditions are not this one's
-    story.save()  # an upload gets its final name here
+    story.save()  # an upload gets its final name here; a slug is made if empty
+    if story.slug != old_slug:
+        story.check_address()  # after the save: a made slug is checked too
     if story.lead_image and story.lead_image.name != old_image:
         enqueue_on_commit(make_renditions, story.pk, story.lead_image.name)
     if old_slug is not None and old_slug != story.slug:

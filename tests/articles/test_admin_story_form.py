@@ -56,6 +56,21 @@ def test_another_storys_old_address_is_refused_and_nothing_is_saved(client, edit
     assert old_link["Location"].endswith(moved.get_absolute_url())
 
 
+def test_a_story_that_already_has_another_storys_old_address_can_still_be_edited(
+    client, editor
+):
+    """Sites from before the rule may have one; editing it must not be refused."""
+    moved = make_published_story(slug="bridge-repairs")
+    SlugHistory.objects.create(slug="bridge", story=moved)
+    holder = make_published_story(slug="bridge", body="Old text.")
+
+    response = post_story_form(client, holder, body="A typo fixed.")
+    holder.refresh_from_db()
+
+    assert response.status_code == 302
+    assert (holder.slug, holder.body) == ("bridge", "A typo fixed.")
+
+
 def test_a_story_may_take_back_its_own_old_address(client, editor):
     story = make_published_story(slug="first-name")
     bystander = make_published_story(slug="bystander")

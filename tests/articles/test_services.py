@@ -188,6 +188,29 @@ def test_no_story_takes_or_wipes_another_storys_old_address():
     }
 
 
+def test_a_made_slug_that_is_another_storys_old_address_is_refused_too():
+    moved = make_published_story(slug="bridge-repairs")
+    SlugHistory.objects.create(slug="bridge-closes", story=moved)
+    stories = Story.objects.count()
+
+    with pytest.raises(ValidationError):
+        save_story(Story(headline="Bridge closes", body="Text."), by=None)
+
+    assert Story.objects.count() == stories
+
+
+def test_an_old_address_leads_to_the_story_that_last_had_it():
+    """Sites from before the rule may have a story holding another's old address;
+    when it moves on, its old links lead to it, not to the first owner."""
+    first = make_published_story(slug="bridge-repairs")
+    SlugHistory.objects.create(slug="bridge", story=first)
+    holder = make_published_story(slug="bridge")
+
+    change_story_slug(holder, new_slug="bridge-reopens", by=None)
+
+    assert SlugHistory.objects.get(slug="bridge").story == holder
+
+
 # --- Saving ---------------------------------------------------------------------------
 
 
