@@ -16,7 +16,6 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, TypeVar
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
@@ -38,20 +37,61 @@ _memory: OrderedDict[str, tuple[tuple[int, int, int], float | None, Any]] = (
 _memory_lock = threading.Lock()
 
 
-# The file caches' lock files, opened once per process (never inherited across a
-# fork: flock() would then not tell the two processes apart), and a thread lock per
-# folder.
-_lock_files: dict[tuple[int, str], Any] = {}
+# Seconds an add() or incr() of the file cache waits for another process's lock
+# before the cache counts as unavailable (throttles then let the request through).
+LOCK_SECONDS = 1.0
+# The file caches' lock files, each opened once per process, and a thread lock per
+# folder in front of it (flock() does not tell a process's threads apart).
+_lock_files: dict[str, Any] = {}
 _folder_locks: dict[str, threading.Lock] = {}
 
 
-def _lock_file(folder: str) -> Any:
-    key = (os.getpid(), folder)
-    lock = _lock_files.get(key)
-    if lock is None or os.fstat(lock.fileno()).st_nlink == 0:  # none, or deleted
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        lock = _lock_files[key] = open(Path(folder) / ".lock", "a")  # noqa: SIM115
-    return lock
+def _start_afresh_after_fork() -> None:
+    """A forked worker shares none of these: an inherited lock file would share
+    its parent's flock(), and a thread lock held by a parent's thread would never
+    be released in the child."""
+    global _memory_lock
+    _lock_files.clear()
+    _folder_locks.clear()
+    _memory_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_start_afresh_after_fork)
+
+
+def _flock(folder: str) -> Any:
+    """This process's lock file of `folder`, locked. It is opened again when the
+    file was deleted or replaced since (a lock on a deleted file excludes nobody).
+    CacheUnavailable when another process holds it for LOCK_SECONDS, or when it
+    cannot be opened."""
+    path = os.path.join(folder, ".lock")
+    deadline = time.monotonic() + LOCK_SECONDS
+    while True:
+        lock = _lock_files.get(folder)
+        if lock is None:
+            try:
+                os.makedirs(folder, exist_ok=True)
+                lock = _lock_files[folder] = open(path, "a")  # noqa: SIM115
+            except OSError as error:
+                raise CacheUnavailable(f"{path}: {error}") from error
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise CacheUnavailable(
+                    f"another process held {path} for {LOCK_SECONDS:g} s"
+                ) from None
+            time.sleep(0.0005)
+            continue
+        try:
+            current = os.stat(path).st_ino
+        except FileNotFoundError:
+            current = None
+        if current == os.fstat(lock.fileno()).st_ino:
+            return lock
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        lock.close()
+        del _lock_files[folder]
 
 
 class CacheUnavailable(Exception):
@@ -180,7 +220,8 @@ class LockingFileBasedCache(_FailFast, FileBasedCache):
       folder stays about MAX_ENTRIES while a write costs a file, not a listing.
     - add() and incr() lock through one lock file per process and folder, kept
       open, with a thread lock in front (flock() does not tell a process's
-      threads apart).
+      threads apart); a lock held elsewhere for LOCK_SECONDS makes them raise
+      CacheUnavailable instead of waiting on.
     - A value read is kept in memory with the identity of the file it came from
       (inode and modification time): every write replaces the file (a new inode),
       so a value is served from memory only while its file is the same one, and
@@ -191,11 +232,8 @@ class LockingFileBasedCache(_FailFast, FileBasedCache):
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        # flock() excludes other processes; threads of this one share its lock
-        # file, so they take turns on a thread lock first.
         with _folder_locks.setdefault(self._dir, threading.Lock()):
-            lock = _lock_file(self._dir)
-            fcntl.flock(lock, fcntl.LOCK_EX)
+            lock = _flock(self._dir)
             try:
                 yield
             finally:

@@ -2,6 +2,7 @@
 reads through memory without ever serving another worker's old value, and stays
 about its size."""
 
+import fcntl
 import multiprocessing
 import random
 import threading
@@ -9,7 +10,8 @@ import time
 
 import pytest
 
-from newsroom.cache import LockingFileBasedCache
+from newsroom import cache as file_cache
+from newsroom.cache import CacheUnavailable, LockingFileBasedCache
 
 WORKERS, EACH = 8, 40
 
@@ -62,6 +64,46 @@ def test_increments_from_several_processes_are_never_lost(tmp_path):
 
     assert [worker.exitcode for worker in workers] == [0, 0, 0, 0]
     assert LockingFileBasedCache(str(tmp_path), {}).get("posts") == 5 * EACH
+
+
+def hold_lock(folder) -> object:
+    """The folder's lock file taken as another process would take it (each open
+    file is locked on its own, even in one process)."""
+    holder = open(folder / ".lock", "a")  # noqa: SIM115
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    return holder
+
+
+def test_a_lock_held_too_long_elsewhere_makes_the_cache_unavailable(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(file_cache, "LOCK_SECONDS", 0.2)
+    cache = LockingFileBasedCache(str(tmp_path), {})
+    cache.set("posts", 1)
+    holder = hold_lock(tmp_path)
+    started = time.monotonic()
+
+    with pytest.raises(CacheUnavailable):
+        cache.incr("posts")
+
+    assert time.monotonic() - started < 1
+    holder.close()
+    assert cache.incr("posts") == 2
+
+
+def test_a_lock_file_deleted_since_is_not_trusted(tmp_path, monkeypatch):
+    """A process still holding the old, deleted lock file must not think it
+    excludes one that locks the new file."""
+    monkeypatch.setattr(file_cache, "LOCK_SECONDS", 0.2)
+    cache = LockingFileBasedCache(str(tmp_path), {})
+    assert cache.add("posts", 1)  # opens this process's lock file
+    (tmp_path / ".lock").unlink()
+    holder = hold_lock(tmp_path)  # the new lock file, taken by "another process"
+
+    with pytest.raises(CacheUnavailable):
+        cache.incr("posts")
+
+    holder.close()
 
 
 def test_a_value_another_worker_writes_is_read_at_once(tmp_path):
