@@ -223,9 +223,11 @@ class LockingFileBasedCache(_FailFast, FileBasedCache):
       threads apart); a lock held elsewhere for LOCK_SECONDS makes them raise
       CacheUnavailable instead of waiting on.
     - A value read is kept in memory with the identity of the file it came from
-      (inode and modification time): every write replaces the file (a new inode),
-      so a value is served from memory only while its file is the same one, and
-      reading a version stamp costs a stat instead of open, unzip and unpickle.
+      (inode, modification time, size), so reading a version stamp costs a stat
+      instead of open, unzip and unpickle. Every write replaces the file and sets
+      its modification time to the nanosecond: the file system reuses a freed
+      inode at once, and on kernels with coarse file times two writes within one
+      clock tick could otherwise look like an older file a process still holds.
     """
 
     round_trips = False  # reads are files on this machine (newsroom/pagecache.py)
@@ -260,6 +262,12 @@ class LockingFileBasedCache(_FailFast, FileBasedCache):
         # full paths) runs only when there is something to remove.
         if len(os.listdir(self._dir)) > self._max_entries:
             super()._cull()
+
+    def _write_content(self, file: Any, timeout: Any, value: Any) -> None:
+        super()._write_content(file, timeout, value)
+        file.flush()  # nothing left to write after the time is set
+        now = time.time_ns()
+        os.utime(file.fileno(), ns=(now, now))
 
     def _key_to_file(self, key: str, version: int | None = None) -> str:
         # A pure function of the key and this cache's settings, kept for the same

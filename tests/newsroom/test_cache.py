@@ -116,6 +116,19 @@ def test_a_value_another_worker_writes_is_read_at_once(tmp_path):
     assert mine.get("stamp") == "new"
 
 
+def test_each_write_gets_a_modification_time_of_its_own(tmp_path, monkeypatch):
+    """Values are kept in memory by their file's identity, and freed inodes are
+    reused at once: the write's own nanosecond, not the file system's clock tick
+    (coarse on older kernels), keeps a new file from looking like an old one."""
+    cache = LockingFileBasedCache(str(tmp_path), {})
+    monkeypatch.setattr(time, "time_ns", lambda: 1_234_567_890_123_456_789)
+
+    cache.set("stamp", "new")
+
+    (written,) = tmp_path.glob("*.djcache")
+    assert written.stat().st_mtime_ns == 1_234_567_890_123_456_789
+
+
 def test_an_expired_value_is_not_served_from_memory(tmp_path, monkeypatch):
     cache = LockingFileBasedCache(str(tmp_path), {})
     cache.set("counter", 3, timeout=60)
